@@ -1,0 +1,1 @@
+"""eoscope: an OGC service suite for Earth-observation raster products."""
