@@ -1,0 +1,37 @@
+# eoscope: `make run` serves the demo on http://127.0.0.1:$(PORT); `make test` runs every test.
+PORT ?= 8080
+VENV ?= .venv
+EOSCOPE = $(VENV)/bin/eoscope
+VAR = var
+
+.PHONY: run test setup setup-test lint bench clean
+
+run: setup $(VAR)/.indexed
+	$(EOSCOPE) serve --port $(PORT)
+
+test: setup-test
+	$(VENV)/bin/python -m pytest -ra
+
+setup:
+	@bash deploy/setup.sh
+
+setup-test:
+	@bash deploy/setup.sh --test
+
+# The demo archive, then the index and the mapfile; each redone only when its input changed.
+$(VAR)/archive/.complete:
+	$(EOSCOPE) demo-data
+	touch $@
+
+$(VAR)/.indexed: $(VAR)/archive/.complete $(wildcard layers/*.yaml)
+	$(EOSCOPE) ingest
+	touch $@
+
+lint: setup-test
+	$(VENV)/bin/ruff check services tests bench
+
+bench: setup-test
+	$(VENV)/bin/python -m bench.run
+
+clean:
+	rm -rf $(VAR) mapfiles/*.map

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what eoscope needs on Debian 12, idempotently: apt packages, then a venv made from
+# Debian's python3 with --system-site-packages (so Debian's mapscript imports), then the project.
+#   deploy/setup.sh          what `make run` needs
+#   deploy/setup.sh --test   plus the test clients (QGIS, GDAL command-line tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNTIME_PACKAGES=(python3 python3-venv python3-dev python3-mapscript cgi-mapserver mapserver-bin gdal-bin)
+TEST_PACKAGES=(python3-qgis qgis-providers)
+VENV=${EOSCOPE_VENV:-.venv}
+
+packages=("${RUNTIME_PACKAGES[@]}")
+extras=""
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=("${TEST_PACKAGES[@]}")
+    extras="[test]"
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$package")
+done
+if (( ${#missing[@]} )); then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "setup: creating $VENV" >&2
+    /usr/bin/python3 -m venv --system-site-packages "$VENV"
+fi
+stamp="$VENV/.eoscope-installed$extras"
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+    echo "setup: installing eoscope$extras into $VENV" >&2
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e ".$extras"
+    touch "$stamp"
+fi

@@ -1,0 +1,113 @@
+"""One table of exceptions: OGC exception code → HTTP status, rendered per protocol.
+
+Every error a client can cause is one of these; each protocol adapter renders it in its
+standard's shape (WMS 1.1.1/1.3.0 ServiceExceptionReport, OWS 1.1/2.0 ExceptionReport, WCS
+1.0.0, JSON problem). MapServer's own reports are mapped to a status by the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from xml.sax.saxutils import escape, quoteattr
+
+# OGC exception code → HTTP status. Codes not listed are client errors (400).
+HTTP_STATUS: dict[str, int] = {
+    "NoSuchCoverage": 404,        # WCS 2.0 core, OGC 09-110r4 table 18
+    "InvalidAxisLabel": 404,
+    "InvalidSubsetting": 404,
+    "TileOutOfRange": 400,
+    "OperationNotSupported": 501,
+    "RequestTooLarge": 413,
+    "NoApplicableCode": 500,
+}
+
+
+class OGCException(Exception):
+    """A client-visible error: an OGC code, a locator (the parameter at fault), a message."""
+
+    code = "NoApplicableCode"
+
+    def __init__(self, message: str, locator: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.locator = locator
+
+    @property
+    def http_status(self) -> int:
+        return status_for(self.code)
+
+
+def _exception(name: str, code: str | None = None) -> type[OGCException]:
+    return type(name, (OGCException,), {"code": code or name, "__module__": __name__})
+
+
+InvalidParameterValue = _exception("InvalidParameterValue")
+MissingParameterValue = _exception("MissingParameterValue")
+OperationNotSupported = _exception("OperationNotSupported")
+InvalidFormat = _exception("InvalidFormat")
+InvalidCRS = _exception("InvalidCRS")
+InvalidSRS = _exception("InvalidSRS")
+LayerNotDefined = _exception("LayerNotDefined")
+StyleNotDefined = _exception("StyleNotDefined")
+InvalidDimensionValue = _exception("InvalidDimensionValue")
+NoSuchCoverage = _exception("NoSuchCoverage")
+InvalidAxisLabel = _exception("InvalidAxisLabel")
+InvalidSubsetting = _exception("InvalidSubsetting")
+NoApplicableCode = _exception("NoApplicableCode")
+
+
+class RequestTooLarge(OGCException):
+    """More pixels than the advertised limits: InvalidParameterValue, HTTP 413."""
+
+    code = "InvalidParameterValue"
+
+    @property
+    def http_status(self) -> int:
+        return 413
+
+
+def status_for(code: str | None) -> int:
+    return HTTP_STATUS.get(code or "", 400)
+
+
+class Dialect(Enum):
+    """The exception report shapes we speak."""
+
+    WMS_111 = "wms111"
+    WMS_130 = "wms130"
+    WCS_100 = "wcs100"
+    OWS_11 = "ows11"   # WMTS 1.0, WCS 1.1
+    OWS_20 = "ows20"   # WCS 2.0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def render(error: OGCException, dialect: Dialect) -> Rendered:
+    """The standard-shaped report for ``error``."""
+    message = escape(error.message)
+    locator = f" locator={quoteattr(error.locator)}" if error.locator else ""
+    if dialect in (Dialect.WMS_111, Dialect.WMS_130, Dialect.WCS_100):
+        version, namespace, content_type = {
+            Dialect.WMS_111: ("1.1.1", "", "application/vnd.ogc.se_xml"),
+            Dialect.WMS_130: ("1.3.0", ' xmlns="http://www.opengis.net/ogc"', "text/xml"),
+            Dialect.WCS_100: ("1.2.0", ' xmlns="http://www.opengis.net/ogc"', "text/xml"),
+        }[dialect]
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionReport'
+                f' version="{version}"{namespace}>\n<ServiceException code="{error.code}"'
+                f'{locator}>{message}</ServiceException>\n</ServiceExceptionReport>\n')
+    else:
+        namespace, version = {Dialect.OWS_11: ("http://www.opengis.net/ows/1.1", "1.1.0"),
+                              Dialect.OWS_20: ("http://www.opengis.net/ows/2.0", "2.0.1")}[dialect]
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ows:ExceptionReport'
+                f' xmlns:ows="{namespace}" version="{version}" xml:lang="en">\n'
+                f'<ows:Exception exceptionCode="{error.code}"{locator}>'
+                f"<ows:ExceptionText>{message}</ows:ExceptionText></ows:Exception>\n"
+                f"</ows:ExceptionReport>\n")
+        content_type = "application/xml"
+    return Rendered(error.http_status, content_type, body.encode("utf-8"))

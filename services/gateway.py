@@ -1,0 +1,112 @@
+"""The gateway: one WSGI application mounting every service by path prefix.
+
+``create_app(settings)`` builds everything once (registry, index, services); importing this
+module reads no file. gunicorn runs ``services.gateway:create_app()``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WsgiResponse
+
+from services import registry as registry_module
+from services.index import ProductIndex
+from services.ows.kvp import Params
+from services.ows.mapserver import MapServer
+from services.ows.service import OwsService
+from services.ows.service import Response as OwsResponse
+from services.settings import Settings
+
+LOG = logging.getLogger("eoscope.gateway")
+MAX_POST_BYTES = 1 << 20
+
+
+class Gateway:
+    """Routes requests to the services; every error leaves as a standards-shaped response."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.registry = registry_module.load(settings.layers_dir)
+        self.index = ProductIndex(settings.index)
+        self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
+                              settings.limits)
+        self.pages = Environment(loader=PackageLoader("services", "templates"),
+                                 autoescape=select_autoescape())
+        self.routes = Map([
+            Rule("/", endpoint="landing"),
+            Rule("/healthz", endpoint="health"),
+            Rule("/ows", endpoint="ows", defaults={"service": "WMS"}),
+            Rule("/wms", endpoint="ows", defaults={"service": "WMS"}),
+            Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
+        ], strict_slashes=False, redirect_defaults=False)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        request.max_content_length = MAX_POST_BYTES
+        try:
+            endpoint, values = self.routes.bind_to_environ(environ).match()
+            response = getattr(self, f"_{endpoint}")(request, **values)
+        except NotFound:
+            response = _json({"type": "about:blank", "title": "Not Found", "status": 404,
+                              "detail": f"no service at {request.path}"}, 404)
+        except HTTPException as error:
+            response = _json({"type": "about:blank", "title": error.name,
+                              "status": error.code, "detail": error.description}, error.code)
+        except Exception:  # noqa: BLE001 — the one place that turns a bug into a clean answer
+            LOG.exception("unhandled error on %s", request.url)
+            response = _json({"type": "about:blank", "title": "Internal Server Error",
+                              "status": 500, "detail": "see the server log"}, 500)
+        return response(environ, start_response)
+
+    def _landing(self, request: Request) -> WsgiResponse:
+        page = self.pages.get_template("landing.html").render(
+            base=request.host_url.rstrip("/"), registry=self.registry,
+            products=self.index.product_count())
+        return WsgiResponse(page, content_type="text/html; charset=utf-8")
+
+    def _health(self, request: Request) -> WsgiResponse:
+        checks = {"registry": len(self.registry.layers),
+                  "products": self.index.product_count(),
+                  "mapfile": Path(self.settings.mapfile).exists()}
+        ok = checks["mapfile"]
+        return _json({"status": "ok" if ok else "unavailable", "checks": checks},
+                     200 if ok else 503)
+
+    def _ows(self, request: Request, service: str) -> WsgiResponse:
+        params = Params.from_pairs(request.args.items(multi=True))
+        post = None
+        if request.method == "POST":
+            if request.mimetype == "application/x-www-form-urlencoded":
+                params = Params.from_pairs(list(params.items) +
+                                           list(request.form.items(multi=True)))
+            else:
+                post = (request.get_data(), request.mimetype or "application/xml")
+        base = self.settings.public_url or request.host_url
+        online_resource = f"{base.rstrip('/')}{request.path}?"
+        return _wsgi(self.ows.handle(params, service, post, online_resource))
+
+
+def _wsgi(response: OwsResponse) -> WsgiResponse:
+    result = WsgiResponse(response.body, status=response.status)
+    result.headers["Content-Type"] = response.content_type
+    for name, value in response.headers:
+        result.headers[name] = value
+    return result
+
+
+def _json(document: dict, status: int) -> WsgiResponse:
+    media = "application/problem+json" if status >= 400 else "application/json"
+    return WsgiResponse(json.dumps(document), status=status, content_type=media)
+
+
+def create_app(settings: Settings | None = None) -> Gateway:
+    """Build the gateway from deployment settings (default: the environment)."""
+    return Gateway(settings or Settings())

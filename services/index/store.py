@@ -1,0 +1,168 @@
+"""The product index: one SQLite table of products, their files, and the per-layer sources
+that MapServer's tile indexes read (through OGR) and every other service queries.
+
+All SQL lives here, so another database (PostgreSQL/PostGIS) replaces this module only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS products (
+    id INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    platform TEXT NOT NULL,
+    tile TEXT NOT NULL,
+    time TEXT NOT NULL,            -- ISO 8601 UTC acquisition time
+    date TEXT NOT NULL,            -- YYYY-MM-DD, what WMS/WMTS TIME selects
+    version TEXT NOT NULL,
+    cloud_cover REAL,              -- percent
+    crs TEXT NOT NULL,
+    minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL, -- lon/lat
+    footprint BLOB NOT NULL,       -- WKB polygon, lon/lat
+    folder TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS products_collection_time ON products (collection, time);
+CREATE INDEX IF NOT EXISTS products_bbox ON products (collection, minx, maxx, miny, maxy);
+CREATE TABLE IF NOT EXISTS files (
+    product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    band TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (product_id, band)
+);
+CREATE TABLE IF NOT EXISTS layer_sources (
+    fid INTEGER PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    date TEXT NOT NULL,
+    location TEXT NOT NULL,        -- a GDAL dataset in physical units (derived VRT)
+    srs TEXT NOT NULL,             -- the source's own CRS (MapServer TILESRS)
+    geom BLOB NOT NULL             -- WKB footprint in the layer's grid CRS
+);
+CREATE INDEX IF NOT EXISTS layer_sources_layer_date ON layer_sources (layer, date);
+CREATE TABLE IF NOT EXISTS geometry_columns (
+    f_table_name TEXT, f_geometry_column TEXT, geometry_type INTEGER,
+    coord_dimension INTEGER, srid INTEGER, geometry_format TEXT);
+CREATE TABLE IF NOT EXISTS spatial_ref_sys (
+    srid INTEGER UNIQUE, auth_name TEXT, auth_srid INTEGER, srtext TEXT);
+"""
+# OGR reads layer_sources as a polygon layer thanks to this row (OGR's non-Spatialite layout).
+_OGR_REGISTRATION = ("layer_sources", "geom", 3, 2, 0, "WKB")
+
+
+@dataclass(frozen=True)
+class Product:
+    collection: str
+    name: str
+    platform: str
+    tile: str
+    time: str
+    version: str
+    cloud_cover: float | None
+    crs: str
+    bbox: tuple[float, float, float, float]
+    footprint: bytes
+    folder: str
+    files: dict[str, tuple[str, int]]   # band → (path, size)
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    layer: str
+    location: str
+    srs: str
+    geom: bytes
+
+
+class ProductIndex:
+    """Open (and create if needed) the index at ``path``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+            if not db.execute("SELECT 1 FROM geometry_columns WHERE f_table_name = ?",
+                              _OGR_REGISTRATION[:1]).fetchone():
+                db.execute("INSERT INTO geometry_columns VALUES (?, ?, ?, ?, ?, ?)",
+                           _OGR_REGISTRATION)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA foreign_keys = ON")
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def upsert(self, product: Product, sources: list[LayerSource], ingested_at: str) -> None:
+        """Insert or replace one product with its files and layer sources, atomically."""
+        date = product.time[:10]
+        with self._connect() as db:
+            db.execute("DELETE FROM products WHERE name = ?", (product.name,))
+            cursor = db.execute(
+                "INSERT INTO products (collection, name, platform, tile, time, date, version,"
+                " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, ingested_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (product.collection, product.name, product.platform, product.tile,
+                 product.time, date, product.version, product.cloud_cover, product.crs,
+                 *product.bbox, product.footprint, product.folder, ingested_at))
+            product_id = cursor.lastrowid
+            db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
+                           [(product_id, band, path, size)
+                            for band, (path, size) in sorted(product.files.items())])
+            db.executemany(
+                "INSERT INTO layer_sources (product_id, layer, date, location, srs, geom)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(product_id, s.layer, date, s.location, s.srs, s.geom) for s in sources])
+
+    def dates(self, collection: str) -> list[str]:
+        """Every acquisition date of a collection, oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT date FROM products WHERE collection = ?"
+                              " ORDER BY date", (collection,)).fetchall()
+        return [r[0] for r in rows]
+
+    def extent(self, collection: str) -> tuple[float, float, float, float] | None:
+        """Lon/lat bounding box of a collection's products."""
+        with self._connect() as db:
+            row = db.execute("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM products"
+                             " WHERE collection = ?", (collection,)).fetchone()
+        return None if row[0] is None else tuple(row)
+
+    def layer_dates(self, layer: str) -> list[str]:
+        """Every date a layer has sources for, oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT date FROM layer_sources WHERE layer = ?"
+                              " ORDER BY date", (layer,)).fetchall()
+        return [r[0] for r in rows]
+
+    def layer_geometries(self, layer: str) -> list[bytes]:
+        """Footprints (grid CRS) of a layer's sources, for the coverage extent."""
+        with self._connect() as db:
+            rows = db.execute("SELECT geom FROM layer_sources WHERE layer = ?",
+                              (layer,)).fetchall()
+        return [r[0] for r in rows]
+
+    def product_count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT count(*) FROM products").fetchone()[0]
+
+    def files(self, collection: str, date: str) -> list[tuple[str, str, str]]:
+        """(product name, band, path) of a collection's products on one date."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT p.name, f.band, f.path FROM files f JOIN products p ON p.id ="
+                " f.product_id WHERE p.collection = ? AND p.date = ? ORDER BY p.name, f.band",
+                (collection, date)).fetchall()

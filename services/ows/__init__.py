@@ -1,0 +1,1 @@
+"""MapServer: mapfile generation and the mapscript WSGI adapter (WMS, WCS)."""

@@ -1,0 +1,83 @@
+"""Run one OGC request through MapServer (mapscript), in-process.
+
+The mapfile is loaded once and reloaded when it changes on disk (ingest regenerates it); each
+request works on a clone, since ``OWSDispatch`` mutates the map it is given.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import mapscript
+
+Tweak = Callable[[mapscript.mapObj], None]
+
+
+@dataclass(frozen=True)
+class MapServerResponse:
+    status: int
+    content_type: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class MapServer:
+    """A mapfile, kept loaded, and a way to dispatch requests against it."""
+
+    def __init__(self, mapfile: Path):
+        self.mapfile = mapfile
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._template: mapscript.mapObj | None = None
+
+    def template(self) -> mapscript.mapObj:
+        """The loaded map, reloaded if the file changed (never modify it: clone)."""
+        stat = os.stat(self.mapfile)
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        with self._lock:
+            if stamp != self._stamp:
+                self._template = mapscript.mapObj(str(self.mapfile))
+                self._stamp = stamp
+            return self._template
+
+    def dispatch(self, params: Sequence[tuple[str, str]], tweaks: Sequence[Tweak] = (),
+                 post: tuple[bytes, str] | None = None) -> MapServerResponse:
+        """Run an OGC request; ``tweaks`` may adjust the request's own copy of the map."""
+        map_ = self.template().clone()
+        for tweak in tweaks:
+            tweak(map_)
+        request = mapscript.OWSRequest()
+        for name, value in params:
+            request.addParameter(name, value)
+        if post:
+            request.loadParamsFromPost(post[0].decode("utf-8", "replace"), post[1])
+        mapscript.msIO_installStdoutToBuffer()
+        try:
+            try:
+                map_.OWSDispatch(request)
+            except mapscript.MapServerError:
+                pass  # the exception report is already in the buffer; see stack notes
+            finally:
+                mapscript.msResetErrorList()
+            headers = _headers(mapscript.msIO_getAndStripStdoutBufferMimeHeaders())
+            body = mapscript.msIO_getStdoutBufferBytes()
+        finally:
+            mapscript.msIO_resetHandlers()
+        status = int(headers.pop("Status", "200").split()[0])
+        content_type = headers.pop("Content-Type", "application/octet-stream")
+        return MapServerResponse(status, content_type, headers, body or b"")
+
+
+def _headers(table: mapscript.hashTableObj | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if table is None:
+        return headers
+    key = table.nextKey(None)
+    while key:
+        headers[key] = table.get(key)
+        key = table.nextKey(key)
+    return headers

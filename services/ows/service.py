@@ -1,0 +1,219 @@
+"""WMS and WCS at /ows: our checks first (limits, TIME, WCS 2.0 time subsets), then MapServer.
+
+Framework-free: ``OwsService.handle`` takes parsed parameters and returns a :class:`Response`;
+the gateway adapts it to WSGI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import mapscript
+
+from services.errors import (
+    Dialect,
+    InvalidParameterValue,
+    OGCException,
+    RequestTooLarge,
+    render,
+    status_for,
+)
+from services.index import ProductIndex
+from services.ows import wcs
+from services.ows.kvp import Params
+from services.ows.mapserver import MapServer, Tweak
+from services.ows.timeparam import select
+from services.registry import Registry
+from services.settings import Limits
+
+_EXCEPTION_ROOT = re.compile(rb"<(?:\w+:)?(?:ServiceExceptionReport|ExceptionReport)\b")
+_EXCEPTION_CODE = re.compile(rb'(?:code|exceptionCode)="([A-Za-z-]+)"')
+_WMS_MAP_REQUESTS = {"getmap", "map", "getfeatureinfo", "feature_info"}
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+def dialect_of(service: str, params: Params) -> Dialect:
+    version = params.get("VERSION") or params.get("WMTVER") or ""
+    if service.upper() == "WCS":
+        version = version or (params.get("ACCEPTVERSIONS") or "2.0.1").split(",")[0]
+        if version.startswith("1.0"):
+            return Dialect.WCS_100
+        return Dialect.OWS_11 if version.startswith("1.1") else Dialect.OWS_20
+    return Dialect.WMS_111 if version.startswith("1.1") or version.startswith("1.0") \
+        else Dialect.WMS_130
+
+
+class OwsService:
+    """WMS 1.1.1/1.3.0 and WCS 1.0.0/2.0.1 over the generated mapfile."""
+
+    def __init__(self, registry: Registry, index: ProductIndex, mapserver: MapServer,
+                 limits: Limits):
+        self.registry = registry
+        self.index = index
+        self.mapserver = mapserver
+        self.limits = limits
+
+    def handle(self, params: Params, default_service: str = "WMS",
+               post: tuple[bytes, str] | None = None, online_resource: str | None = None
+               ) -> Response:
+        """Answer one request; ``online_resource`` is the URL prefix capabilities advertise."""
+        if params.get("SERVICE") is None and post is None:
+            params = params.replaced("SERVICE", default_service)
+        service = params.get("SERVICE") or default_service
+        dialect = dialect_of(service, params)
+        try:
+            return self._handle(service, (params.get("REQUEST") or "").lower(), params, post,
+                                online_resource)
+        except OGCException as error:
+            rendered = render(error, dialect)
+            return Response(rendered.status, rendered.content_type, rendered.body)
+
+    def _handle(self, service: str, request: str, params: Params,
+                post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
+        extra_headers: list[tuple[str, str]] = []
+        tweak = None
+        if service.upper() == "WMS" and request in _WMS_MAP_REQUESTS:
+            self._check_image_size(params)
+            params, tweak, extra_headers = self._wms_time(params, request)
+        elif service.upper() == "WCS" and request == "getcoverage":
+            if dialect_of(service, params) is Dialect.OWS_20:
+                params, tweak = self._wcs20_coverage(params)
+            else:
+                params, tweak = self._wcs10_coverage(params)
+        tweaks = [t for t in (tweak, _online_resource(online_resource)) if t]
+        if service.upper() == "WCS":
+            tweaks.append(_max_size(self.limits.max_coverage_side))
+        result = self.mapserver.dispatch(params.items, tweaks, post)
+        status = result.status
+        if status == 200 and "xml" in result.content_type and \
+                _EXCEPTION_ROOT.search(result.body[:2000]):
+            code = _EXCEPTION_CODE.search(result.body[:4000])
+            status = status_for(code[1].decode() if code else None)
+            if status >= 500:
+                status = 400  # MapServer's uncoded reports answer the request's content
+            extra_headers = []
+        headers = tuple(extra_headers) + tuple(result.headers.items())
+        return Response(status, result.content_type, result.body, headers)
+
+    # -- WMS -----------------------------------------------------------------------------
+
+    def _check_image_size(self, params: Params) -> None:
+        limit = self.limits.max_map_side
+        for name in ("WIDTH", "HEIGHT"):
+            value = params.integer(name)
+            if value is None:
+                continue
+            if value <= 0:
+                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
+            if value > limit:
+                raise RequestTooLarge(
+                    f"{name}={value} is more than the advertised Max{name.title()} ({limit})",
+                    name)
+
+    def _wms_time(self, params: Params, request: str):
+        names = (params.get("LAYERS") or "").split(",")
+        if request in ("getfeatureinfo", "feature_info"):
+            names += (params.get("QUERY_LAYERS") or "").split(",")
+        layers = sorted({n for n in names if n in self.registry.layers})
+        if not layers:
+            return params, None, []
+        dates = {layer: self.index.layer_dates(layer) for layer in layers}
+        time = params.get("TIME")
+        if time is None or time == "":
+            chosen = {layer: (d[-1],) for layer, d in dates.items() if d}
+            default = max((d[0] for d in chosen.values()), default=None)
+            headers = [("Warning", f"99 Default value used: time={default} ISO8601")] \
+                if default else []
+            return params, _select_dates(chosen), headers
+        union = sorted({d for values in dates.values() for d in values})
+        selection = select(time, union)
+        chosen = {layer: tuple(d for d in selection.dates if d in set(values))
+                  for layer, values in dates.items()}
+        return params.replaced("TIME", selection.value), _select_dates(chosen), []
+
+    # -- WCS -----------------------------------------------------------------------------
+
+    def _coverage(self, params: Params, name: str) -> str | None:
+        coverage = params.get(name)
+        if coverage and coverage in self.registry.layers and \
+                "wcs" in self.registry.layer(coverage)[1].services:
+            return coverage
+        return None  # unknown ids: MapServer answers NoSuchCoverage
+
+    def _wcs20_coverage(self, params: Params):
+        coverage = self._coverage(params, "COVERAGEID")
+        subsets = wcs.parse_subsets(params)
+        if coverage is None:
+            return params, None
+        time_subsets = [s for s in subsets if s.is_time]
+        date = wcs.select_date(time_subsets[0] if time_subsets else None,
+                               self.index.layer_dates(coverage) or ["-"])
+        layer = self.mapserver.template().getLayerByName(coverage)
+        collection = self.registry.layer(coverage)[0]
+        extent = (layer.extent.minx, layer.extent.miny, layer.extent.maxx, layer.extent.maxy)
+        wcs.check_size(params, subsets, extent, collection.grid.resolution,
+                       collection.grid.crs, self.limits)
+        time_texts = {s.text for s in time_subsets}
+        kept = Params(tuple((k, v) for k, v in params.items
+                            if not (k.upper() == "SUBSET" and v in time_texts)))
+        return kept, _select_dates({coverage: (date,)})
+
+    def _wcs10_coverage(self, params: Params):
+        coverage = self._coverage(params, "COVERAGE")
+        if coverage is None:
+            return params, None
+        side = self.limits.max_coverage_side
+        for name in ("WIDTH", "HEIGHT"):
+            value = params.integer(name)
+            if value is not None and value <= 0:
+                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
+            if value is not None and value > side:
+                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
+        width, height = params.integer("WIDTH"), params.integer("HEIGHT")
+        if width and height and width * height > self.limits.max_coverage_pixels:
+            raise RequestTooLarge(f"{width} x {height} pixels is more than "
+                                  f"{self.limits.max_coverage_pixels}", "WIDTH")
+        dates = self.index.layer_dates(coverage)
+        time = params.get("TIME")
+        if time:
+            selection = select(time, dates)
+            return params.replaced("TIME", selection.value), _select_dates(
+                {coverage: selection.dates})
+        return params, _select_dates({coverage: (dates[-1],)} if dates else {})
+
+
+def _online_resource(url: str | None) -> Tweak | None:
+    if not url:
+        return None
+
+    def tweak(map_: mapscript.mapObj) -> None:
+        map_.web.metadata.set("ows_onlineresource", url)
+    return tweak
+
+
+def _max_size(side: int) -> Tweak:
+    def tweak(map_: mapscript.mapObj) -> None:
+        map_.maxsize = side
+    return tweak
+
+
+def _select_dates(chosen: dict[str, tuple[str, ...]]) -> Tweak:
+    """Point each layer's tile index at the chosen dates only, so MapServer reads a handful of
+    rows whatever the size of the index (names come from the registry, dates from the index)."""
+    def tweak(map_: mapscript.mapObj) -> None:
+        for layer, dates in chosen.items():
+            index_layer = map_.getLayerByName(f"{layer}_index")
+            if index_layer is None:
+                continue
+            listed = ", ".join(f"'{d}'" for d in dates) or "''"
+            index_layer.data = ("SELECT fid, location, srs, date, geom FROM layer_sources"
+                                f" WHERE layer = '{layer}' AND date IN ({listed})")
+    return tweak

@@ -1,0 +1,62 @@
+"""Deployment settings: where things live and how much a request may ask for.
+
+Read from ``EOSCOPE_*`` environment variables (or a ``.env`` file); the layer registry is not a
+setting, it lives in ``layers/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Limits(BaseSettings):
+    """Bounds checked before any work starts (advertised where the standard allows)."""
+
+    model_config = SettingsConfigDict(env_prefix="EOSCOPE_LIMIT_", frozen=True)
+
+    max_map_side: int = Field(4096, description="WMS MaxWidth and MaxHeight, pixels")
+    max_coverage_pixels: int = Field(25_000_000, description="WCS output width × height")
+    max_coverage_side: int = Field(10_000, description="WCS output width or height")
+
+
+class Settings(BaseSettings):
+    """Where the registry, the archive, the index and the generated files are."""
+
+    model_config = SettingsConfigDict(env_prefix="EOSCOPE_", env_file=".env", frozen=True,
+                                      extra="ignore")
+
+    layers_dir: Path = PROJECT_ROOT / "layers"
+    var_dir: Path = PROJECT_ROOT / "var"
+    archive_dir: Path | None = Field(None, description="product archive; default var/archive")
+    index_path: Path | None = Field(None,
+                                    description="SQLite product index; default var/index.sqlite")
+    mapfile_dir: Path = PROJECT_ROOT / "mapfiles"
+    public_url: str | None = Field(
+        None, description="base URL clients reach us at; default: the Host of each request")
+    service_title: str = "eoscope"
+    contact_organization: str = "eoscope"
+    contact_person: str = "eoscope operators"
+    contact_email: str = "operators@example.org"
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def archive(self) -> Path:
+        return self.archive_dir or self.var_dir / "archive"
+
+    @property
+    def index(self) -> Path:
+        return self.index_path or self.var_dir / "index.sqlite"
+
+    @property
+    def derived_dir(self) -> Path:
+        """Derived per-product views (VRTs in physical units) made by ingest."""
+        return self.var_dir / "derived"
+
+    @property
+    def mapfile(self) -> Path:
+        return self.mapfile_dir / "eoscope.map"
