@@ -1,8 +1,12 @@
 """Derived views of a product: one GDAL VRT per layer, its bands in order, in physical units.
 
-MapServer reads these views, so WMS GetFeatureInfo and WCS give physical values (float32, NaN
-where the source is nodata) and styles are written in the units users know. The view only
-references the archive's files; nothing is copied.
+MapServer reads these views, so WMS GetFeatureInfo and WCS give physical values (float32) and
+styles are written in the units users know. The view only references the archive's files;
+nothing is copied.
+
+Nodata in a view is -9999, not NaN: MapServer 8.0 aborts (a buffer overflow in
+msGetClass_FloatRGB) when GetFeatureInfo meets a NaN pixel of a classified layer. WCS output
+still marks missing values as NaN (the mapfile's NULLVALUE).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from xml.etree import ElementTree as ET
 import rasterio
 
 from services.registry import Band
+
+NODATA = -9999.0
 
 
 def write_view(target: Path, bands: list[tuple[Band, Path]]) -> None:
@@ -40,7 +46,7 @@ def _band_element(number: int, band: Band, path: Path, grid) -> ET.Element:
     with rasterio.open(path) as source:
         width, height, transform = source.width, source.height, source.transform
     element = ET.Element("VRTRasterBand", dataType="Float32", band=str(number))
-    ET.SubElement(element, "NoDataValue").text = "nan"
+    ET.SubElement(element, "NoDataValue").text = repr(NODATA)
     ET.SubElement(element, "Description").text = band.name
     if band.unit and band.unit != "1":
         ET.SubElement(element, "UnitType").text = band.unit

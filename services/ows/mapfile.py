@@ -18,6 +18,7 @@ from shapely import wkb
 from shapely.ops import unary_union
 
 from services.index import ProductIndex
+from services.index.views import NODATA
 from services.registry import Band, Collection, Layer, RampStyle, Registry, RgbStyle, Text
 from services.settings import Settings
 
@@ -161,12 +162,11 @@ def _ramp_classes(style: RampStyle) -> list[RasterClass]:
     classes = []
     for i, (low, high) in enumerate(zip(stops, stops[1:], strict=False)):
         tests = []
-        if i > 0:
-            tests.append(f"[pixel] >= {low.value}")
+        tests.append(f"[pixel] >= {low.value}" if i > 0 else f"[pixel] > {NODATA}")
         if i < len(stops) - 2:
             tests.append(f"[pixel] < {high.value}")
         classes.append(RasterClass(
             name=f"{low.label or low.value} – {high.label or high.value}",
-            group=style.name, expression=" AND ".join(f"({t})" for t in tests) or "1 = 1",
+            group=style.name, expression=" AND ".join(f"({t})" for t in tests),
             colors=(low.color, high.color), range=(low.value, high.value)))
     return classes

@@ -1,0 +1,110 @@
+"""Shared fixtures: a tiny demo archive, ingested, and the real gateway under gunicorn.
+
+The gateway runs as a separate process on a free loopback port, exactly as `make run` starts it,
+so every system and interop test talks HTTP to real MapServer through the real WSGI stack.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+
+from services.demo import DemoSpec, generate
+from services.index import ProductIndex, ingest
+from services.ows.mapfile import generate as generate_mapfile
+from services.registry import Registry, load
+from services.settings import PROJECT_ROOT, Settings
+
+TINY = DemoSpec(seed=7, size_km=2.0, dates=6, start=date(2018, 5, 1), end=date(2018, 7, 31))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A running gateway and what it serves."""
+
+    url: str
+    settings: Settings
+    registry: Registry
+    index: ProductIndex
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def settings_for(root: Path) -> tuple[Settings, dict[str, str]]:
+    env = {"EOSCOPE_VAR_DIR": str(root / "var"), "EOSCOPE_ARCHIVE_DIR": str(root / "archive"),
+           "EOSCOPE_MAPFILE_DIR": str(root / "mapfiles")}
+    return Settings(var_dir=root / "var", archive_dir=root / "archive",
+                    mapfile_dir=root / "mapfiles"), env
+
+
+def prepare(root: Path, spec: DemoSpec) -> tuple[Settings, dict[str, str]]:
+    """Generate, ingest and configure an archive under ``root``."""
+    settings, env = settings_for(root)
+    generate(settings.archive, spec)
+    registry = load(settings.layers_dir)
+    index = ProductIndex(settings.index)
+    ingest(settings.archive, registry, index, settings.derived_dir)
+    generate_mapfile(registry, index, settings)
+    return settings, env
+
+
+@pytest.fixture(scope="session")
+def tiny_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, str]]:
+    return prepare(tmp_path_factory.mktemp("tiny"), TINY)
+
+
+def start_gateway(env: dict[str, str], workers: int = 2) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn on a free port; its log goes to gateway.log beside the archive."""
+    port = free_port()
+    log = open(Path(env["EOSCOPE_VAR_DIR"]) / "gateway.log", "ab")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "config/gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", "/dev/null",
+         "services.gateway:create_app()"],
+        cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gateway exited, see {log.name}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gateway did not answer /healthz within 60 s")
+
+
+def stop_gateway(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def gateway(tiny_archive: tuple[Settings, dict[str, str]]) -> Iterator[Deployment]:
+    settings, env = tiny_archive
+    process, url = start_gateway(env)
+    try:
+        yield Deployment(url=url, settings=settings, registry=load(settings.layers_dir),
+                         index=ProductIndex(settings.index), env=env)
+    finally:
+        stop_gateway(process)

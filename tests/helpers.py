@@ -1,0 +1,89 @@
+"""Helpers shared by the tests: offline schema validation, source-file truth, image checks."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+import mapproxy
+import numpy as np
+import rasterio
+from lxml import etree
+from pyproj import Transformer
+
+from services.index import ProductIndex
+from services.registry import Registry
+
+HERE = Path(__file__).parent
+MAPPROXY_SCHEMAS = Path(mapproxy.__file__).parent / "test" / "schemas"
+OGC = "http://schemas.opengis.net/"
+LOCAL_ROOTS = {
+    f"{OGC}wms/": MAPPROXY_SCHEMAS / "wms",
+    f"{OGC}wmts/": MAPPROXY_SCHEMAS / "wmts",
+    f"{OGC}ows/1.1.0/": MAPPROXY_SCHEMAS / "ows" / "1.1.0",
+    f"{OGC}ows/2.0/": HERE / "schemas" / "ows" / "2.0",
+    f"{OGC}gml/3.2.1/": HERE / "schemas" / "gml" / "3.2",
+    f"{OGC}wcs/2.0/": HERE / "schemas" / "wcs" / "2.0",
+    f"{OGC}gmlcov/1.0/": HERE / "schemas" / "gmlcov" / "1.0",
+    f"{OGC}swe/2.0/": HERE / "schemas" / "swe" / "2.0",
+    f"{OGC}sld/1.1.0/": MAPPROXY_SCHEMAS / "sld" / "1.1.0",
+    "http://www.w3.org/1999/xlink.xsd": MAPPROXY_SCHEMAS / "xlink" / "1.0.0" / "xlinks.xsd",
+    f"{OGC}xlink/1.0.0/": MAPPROXY_SCHEMAS / "xlink" / "1.0.0",
+    "http://www.w3.org/2001/xml.xsd": MAPPROXY_SCHEMAS / "xml.xsd",
+}
+
+
+class _Offline(etree.Resolver):
+    def resolve(self, url, pubid, context):
+        for prefix, local in LOCAL_ROOTS.items():
+            if url.startswith(prefix):
+                rest = url[len(prefix):]
+                return self.resolve_filename(str(local / rest) if rest else str(local), context)
+        return None
+
+
+@cache
+def schema(path: Path) -> etree.XMLSchema:
+    parser = etree.XMLParser(no_network=True)
+    parser.resolvers.add(_Offline())
+    return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+WMS_130 = HERE / "schemas" / "wms_1_3_0_with_sld.xsd"
+WMS_130_EXCEPTIONS = MAPPROXY_SCHEMAS / "wms" / "1.3.0" / "exceptions_1_3_0.xsd"
+WCS_20 = HERE / "schemas" / "wcs" / "2.0" / "wcsAll.xsd"
+OWS_20_EXCEPTIONS = HERE / "schemas" / "ows" / "2.0" / "owsExceptionReport.xsd"
+
+
+def assert_valid(document: bytes, xsd: Path) -> etree._Element:
+    tree = etree.fromstring(document)
+    validator = schema(xsd)
+    assert validator.validate(tree), "\n".join(str(e) for e in validator.error_log[:10])
+    return tree
+
+
+def read_image(body: bytes) -> np.ndarray:
+    """Bands × rows × cols of an image (PNG, JPEG or GeoTIFF) returned by the server."""
+    with rasterio.MemoryFile(io.BytesIO(body)) as memory, memory.open() as dataset:
+        return dataset.read()
+
+
+def source_value(registry: Registry, index: ProductIndex, layer: str, date: str,
+                 lon: float, lat: float) -> float:
+    """The physical value of a layer's first band at lon/lat on a date, read straight from
+    the product file with rasterio (NaN for nodata)."""
+    collection, definition = registry.layer(layer)
+    band = collection.band(definition.bands[0])
+    for _name, file_band, path in index.files(collection.id, date):
+        if file_band != band.name:
+            continue
+        with rasterio.open(path) as dataset:
+            x, y = Transformer.from_crs("EPSG:4326", dataset.crs, always_xy=True).transform(
+                lon, lat)
+            row, col = dataset.index(x, y)
+            if not (0 <= row < dataset.height and 0 <= col < dataset.width):
+                continue
+            dn = dataset.read(1, window=((row, row + 1), (col, col + 1)))[0, 0]
+            return float("nan") if dn == band.nodata else band.physical(float(dn))
+    raise AssertionError(f"no {layer} file covers {lon}, {lat} on {date}")
