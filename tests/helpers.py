@@ -17,6 +17,7 @@ from services.registry import Registry
 
 HERE = Path(__file__).parent
 MAPPROXY_SCHEMAS = Path(mapproxy.__file__).parent / "test" / "schemas"
+XLINK_11 = HERE / "schemas" / "w3c" / "1999" / "xlink.xsd"
 OGC = "http://schemas.opengis.net/"
 LOCAL_ROOTS = {
     f"{OGC}wms/": MAPPROXY_SCHEMAS / "wms",
@@ -28,14 +29,22 @@ LOCAL_ROOTS = {
     f"{OGC}gmlcov/1.0/": HERE / "schemas" / "gmlcov" / "1.0",
     f"{OGC}swe/2.0/": HERE / "schemas" / "swe" / "2.0",
     f"{OGC}sld/1.1.0/": MAPPROXY_SCHEMAS / "sld" / "1.1.0",
-    "http://www.w3.org/1999/xlink.xsd": MAPPROXY_SCHEMAS / "xlink" / "1.0.0" / "xlinks.xsd",
+    f"{OGC}iso/19139/20070417/": HERE / "schemas" / "iso" / "19139" / "20070417",
+    "http://www.w3.org/1999/xlink.xsd": XLINK_11,
     f"{OGC}xlink/1.0.0/": MAPPROXY_SCHEMAS / "xlink" / "1.0.0",
     "http://www.w3.org/2001/xml.xsd": MAPPROXY_SCHEMAS / "xml.xsd",
 }
 
 
 class _Offline(etree.Resolver):
+    """Map the OGC schema URLs to the local copies. The ETS copies of GML 3.2 and SWE 2.0 import
+    XLink through ``xlink/1.0.0``, which lacks the ``simpleAttrs`` group they use: they get the
+    W3C XLink 1.1 schema that the official GML 3.2.1 imports."""
+
     def resolve(self, url, pubid, context):
+        if url.endswith(("xlink/1.0.0/xlinks.xsd", "xlink/1.0.0/xlink.xsd")) and \
+                "mapproxy" not in url:
+            return self.resolve_filename(str(XLINK_11), context)
         for prefix, local in LOCAL_ROOTS.items():
             if url.startswith(prefix):
                 rest = url[len(prefix):]

@@ -13,6 +13,7 @@ from services.ows.kvp import Params
 from services.settings import Limits
 
 TIME_AXES = {"time", "ansi", "phenomenontime", "t", "date", "unix"}
+SPATIAL_AXES = {"x", "y", "e", "n", "easting", "northing", "long", "lon", "lat", "i", "j"}
 _SUBSET = re.compile(r"^\s*([A-Za-z_][\w:.-]*)\s*\((.*)\)\s*$")
 _AXIS_VALUE = re.compile(r"([A-Za-z_][\w:.-]*)\s*\(([^)]*)\)")
 
@@ -37,6 +38,9 @@ def parse_subsets(params: Params) -> list[Subset]:
             raise InvalidSubsetting(f"SUBSET '{text}' is not axis(low,high) or axis(point)",
                                     "subset")
         axis, values = match[1], [v.strip().strip('"') for v in match[2].split(",")]
+        if axis.lower() not in TIME_AXES | SPATIAL_AXES:
+            raise InvalidAxisLabel(f"unknown axis '{axis}' (known: x, y, Long, Lat, time)",
+                                   "subset")
         if axis.lower() in seen:
             raise InvalidAxisLabel(f"axis '{axis}' is subset twice", "subset")
         seen.add(axis.lower())

@@ -82,9 +82,19 @@ def _validate(documents: dict[str, dict], problems: list[str]) -> Iterator[tuple
         try:
             yield filename, Collection.model_validate(document)
         except ValidationError as error:
-            for item in error.errors():
+            items = error.errors()
+            for item in items:
+                if _follows_from_items(item, items):
+                    continue
                 where = _path(item["loc"], document)
                 problems.append(f"{filename}: {where}: {item['msg']}")
+
+
+def _follows_from_items(item: dict, items: list[dict]) -> bool:
+    """pydantic adds "too short" for a tuple whose items failed: the item errors say it all."""
+    loc = item["loc"]
+    return item["type"] == "too_short" and any(
+        other["loc"][:len(loc)] == loc and len(other["loc"]) > len(loc) for other in items)
 
 
 def _path(loc: tuple, document: dict) -> str:

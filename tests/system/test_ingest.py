@@ -1,0 +1,113 @@
+"""Ingest: products found by Terrascope naming, bad files skipped, re-ingest is idempotent, and
+new dates are served without restarting the gateway."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+
+import pytest
+import requests
+from lxml import etree
+
+from services.demo import DemoSpec, generate, plan
+from services.index import ProductIndex, ingest
+from services.ows.mapfile import generate as generate_mapfile
+from services.registry import load
+from tests.conftest import settings_for, start_gateway, stop_gateway
+
+SPEC = DemoSpec(seed=11, size_km=1.0, dates=3, start=date(2018, 6, 1), end=date(2018, 6, 30))
+
+
+@pytest.fixture
+def archive(tmp_path):
+    settings, env = settings_for(tmp_path)
+    generate(settings.archive, SPEC)
+    return settings, env
+
+
+def rows(settings) -> list[tuple]:
+    with sqlite3.connect(settings.index) as db:
+        return db.execute("SELECT collection, name, time, cloud_cover, minx, miny, maxx, maxy"
+                          " FROM products ORDER BY name").fetchall()
+
+
+def test_products_are_recognised_with_their_metadata(archive):
+    settings, _ = archive
+    registry = load(settings.layers_dir)
+    report = ingest(settings.archive, registry, ProductIndex(settings.index),
+                    settings.derived_dir)
+    acquisitions = plan(SPEC)
+    assert len(report.products) == 5 * len(acquisitions)  # TOC, NDVI, FAPAR, LAI, FCOVER
+    assert report.skipped == []
+    indexed = rows(settings)
+    first = acquisitions[0]
+    ndvi = next(r for r in indexed if r[1] == first.product_name("NDVI"))
+    assert ndvi[0] == "TERRASCOPE_S2_NDVI_V2"
+    assert ndvi[2] == first.sensing_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert 3.5 < ndvi[4] < ndvi[6] < 3.8 and 51.0 < ndvi[5] < ndvi[7] < 51.2  # near Ghent
+    toc = next(r for r in indexed if r[1] == first.product_name("TOC"))
+    assert 0.0 <= toc[3] <= 100.0
+
+
+def test_bad_files_are_reported_and_skipped_the_rest_indexed(archive):
+    settings, _ = archive
+    (settings.archive / "README.tif").write_bytes(b"not a product")
+    name = plan(SPEC)[0].product_name("NDVI")
+    corrupt = next(settings.archive.rglob(f"{name}/*NDVI_10M*.tif"))
+    corrupt.write_bytes(b"II*\x00garbage")
+    report = ingest(settings.archive, load(settings.layers_dir), ProductIndex(settings.index),
+                    settings.derived_dir)
+    reasons = dict(report.skipped)
+    assert reasons[str(settings.archive / "README.tif")] == "not a Terrascope product file name"
+    assert reasons[str(corrupt)] == "unreadable raster"
+    assert name not in report.products
+    assert len(report.products) == 5 * len(plan(SPEC)) - 1
+
+
+def test_reingest_is_idempotent(archive):
+    settings, _ = archive
+    registry = load(settings.layers_dir)
+    index = ProductIndex(settings.index)
+    ingest(settings.archive, registry, index, settings.derived_dir)
+    before = rows(settings)
+    ingest(settings.archive, registry, index, settings.derived_dir)
+    assert rows(settings) == before
+
+
+def test_a_new_date_is_served_without_restart(archive, tmp_path):
+    settings, env = archive
+    registry = load(settings.layers_dir)
+    index = ProductIndex(settings.index)
+    newest = plan(SPEC)[-1]
+    day = newest.sensing_time.date().isoformat()
+    staging = tmp_path / "staging"
+    for folder in list(settings.archive.rglob(f"*{newest.sensing_time:%Y%m%dT%H%M%S}*_V200")):
+        target = staging / folder.relative_to(settings.archive)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder, target)
+    ingest(settings.archive, registry, index, settings.derived_dir)
+    generate_mapfile(registry, index, settings)
+    process, url = start_gateway(env, workers=1)
+    try:
+        def dates() -> list[str]:
+            response = requests.get(f"{url}/wms", params={
+                "SERVICE": "WMS", "REQUEST": "GetCapabilities", "VERSION": "1.3.0"}, timeout=30)
+            tree = etree.fromstring(response.content)
+            return tree.xpath("//*[local-name()='Layer'][*[local-name()='Name']='CGS_S2_NDVI']"
+                              "/*[local-name()='Dimension']/text()")[0].split(",")
+
+        assert day not in dates()
+        shutil.copytree(staging, settings.archive, dirs_exist_ok=True)
+        ingest(settings.archive, registry, index, settings.derived_dir)
+        generate_mapfile(registry, index, settings)
+        assert dates()[-1] == day
+        west, south, east, north = index.extent("TERRASCOPE_S2_NDVI_V2")
+        response = requests.get(f"{url}/wms", params={
+            "SERVICE": "WMS", "REQUEST": "GetMap", "VERSION": "1.3.0", "LAYERS": "CGS_S2_NDVI",
+            "STYLES": "", "CRS": "CRS:84", "BBOX": f"{west},{south},{east},{north}",
+            "WIDTH": 64, "HEIGHT": 64, "FORMAT": "image/png", "TIME": day}, timeout=30)
+        assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
+    finally:
+        stop_gateway(process)
