@@ -88,7 +88,8 @@ class OwsService:
                 params, tweak = self._wcs20_coverage(params)
             else:
                 params, tweak = self._wcs10_coverage(params)
-        tweaks = [t for t in (tweak, _online_resource(online_resource)) if t]
+        tweaks = [t for t in (tweak, _online_resource(online_resource),
+                              _language(params.get("LANGUAGE"))) if t]
         if service.upper() == "WCS":
             tweaks.append(_max_size(self.limits.max_coverage_side))
         result = self.mapserver.dispatch(params.items, tweaks, post)
@@ -196,6 +197,27 @@ def _online_resource(url: str | None) -> Tweak | None:
 
     def tweak(map_: mapscript.mapObj) -> None:
         map_.web.metadata.set("ows_onlineresource", url)
+    return tweak
+
+
+LANGUAGES = {"en": "en", "eng": "en", "nl": "nl", "dut": "nl", "nld": "nl",
+             "fr": "fr", "fre": "fr", "fra": "fr"}
+
+
+def _language(requested: str | None) -> Tweak | None:
+    """``LANGUAGE=nl`` (or ``fr``): layer titles and abstracts from the registry's translations
+    (the mapfile carries them as ``ows_title.nl`` …); unknown languages fall back to English."""
+    language = LANGUAGES.get((requested or "").lower())
+    if language in (None, "en"):
+        return None
+
+    def tweak(map_: mapscript.mapObj) -> None:
+        for i in range(map_.numlayers):
+            metadata = map_.getLayer(i).metadata
+            for key in ("ows_title", "ows_abstract"):
+                translated = metadata.get(f"{key}.{language}")
+                if translated:
+                    metadata.set(key, translated)
     return tweak
 
 

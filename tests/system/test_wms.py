@@ -252,3 +252,15 @@ def test_clients_cannot_choose_the_mapfile(gateway, tmp_path):
                       **{"map.layer[0]": "STATUS OFF"})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/png"
+
+
+@pytest.mark.parametrize(("language", "title"), [("fr", "NDVI Sentinel-2"),
+                                                 ("nl", "Sentinel-2 NDVI"),
+                                                 ("xx", "Sentinel-2 NDVI")])
+def test_capabilities_in_the_requested_language(gateway, language, title):
+    tree = etree.fromstring(wms(gateway, REQUEST="GetCapabilities", LANGUAGE=language).content)
+    layer = tree.xpath(f"//wms:Layer[wms:Name='{LAYER}']", namespaces=NS)[0]
+    assert layer.findtext("wms:Title", namespaces=NS) == title
+    abstract = layer.findtext("wms:Abstract", namespaces=NS)
+    expected = gateway.registry.layer(LAYER)[1].abstract
+    assert abstract == {"fr": expected.fr, "nl": expected.nl}.get(language, expected.en)
