@@ -55,6 +55,7 @@ NoSuchCoverage = _exception("NoSuchCoverage")
 InvalidAxisLabel = _exception("InvalidAxisLabel")
 InvalidSubsetting = _exception("InvalidSubsetting")
 NoApplicableCode = _exception("NoApplicableCode")
+InvalidEncodingSyntax = _exception("InvalidEncodingSyntax")
 
 
 class RequestTooLarge(OGCException):

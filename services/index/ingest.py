@@ -46,7 +46,7 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
     for i, ((folder, name), files) in enumerate(sorted(grouped.items()), start=1):
         collection = registry.collection_for_product_type(name.product_type)
         try:
-            product, sources = _describe(folder, name, collection, files, derived, registry)
+            product, sources = _describe(folder, name, collection, files, derived)
         except (RasterioError, OSError, ValueError) as error:
             report.skip(folder, f"unreadable product: {error}")
             continue
@@ -91,7 +91,7 @@ def _readable(path: Path) -> bool:
 
 
 def _describe(folder: Path, name: ProductName, collection: Collection, files: dict[str, Path],
-              derived: Path, registry: Registry) -> tuple[Product, list[LayerSource]]:
+              derived: Path) -> tuple[Product, list[LayerSource]]:
     main = next(files[b.name] for b in collection.bands if b.name in files)
     with rasterio.open(main) as dataset:
         crs, bounds = dataset.crs, dataset.bounds

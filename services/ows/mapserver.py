@@ -25,6 +25,10 @@ class MapServerResponse:
     body: bytes
 
 
+class NoResponse(Exception):
+    """MapServer produced nothing at all (e.g. an unparsable POST body)."""
+
+
 class MapServer:
     """A mapfile, kept loaded, and a way to dispatch requests against it."""
 
@@ -63,7 +67,10 @@ class MapServer:
                 pass  # the exception report is already in the buffer; see stack notes
             finally:
                 mapscript.msResetErrorList()
-            headers = _headers(mapscript.msIO_getAndStripStdoutBufferMimeHeaders())
+            try:
+                headers = _headers(mapscript.msIO_getAndStripStdoutBufferMimeHeaders())
+            except mapscript.MapServerError:
+                raise NoResponse("MapServer wrote no response to this request") from None
             body = mapscript.msIO_getStdoutBufferBytes()
         finally:
             mapscript.msIO_resetHandlers()

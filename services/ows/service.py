@@ -13,7 +13,9 @@ import mapscript
 
 from services.errors import (
     Dialect,
+    InvalidEncodingSyntax,
     InvalidParameterValue,
+    NoApplicableCode,
     OGCException,
     RequestTooLarge,
     render,
@@ -22,7 +24,7 @@ from services.errors import (
 from services.index import ProductIndex
 from services.ows import wcs
 from services.ows.kvp import Params
-from services.ows.mapserver import MapServer, Tweak
+from services.ows.mapserver import MapServer, NoResponse, Tweak
 from services.ows.timeparam import select
 from services.registry import Registry
 from services.settings import Limits
@@ -80,6 +82,9 @@ class OwsService:
                 post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
         extra_headers: list[tuple[str, str]] = []
         tweak = None
+        if post is None and service.upper() not in ("WMS", "WCS"):
+            raise InvalidParameterValue(f"SERVICE={service} is not offered here (WMS, WCS)",
+                                        "service")
         if service.upper() == "WMS" and request in _WMS_MAP_REQUESTS:
             self._check_image_size(params)
             params, tweak, extra_headers = self._wms_time(params, request)
@@ -92,7 +97,13 @@ class OwsService:
                               _language(params.get("LANGUAGE"))) if t]
         if service.upper() == "WCS":
             tweaks.append(_max_size(self.limits.max_coverage_side))
-        result = self.mapserver.dispatch(params.items, tweaks, post)
+        try:
+            result = self.mapserver.dispatch(params.items, tweaks, post)
+        except NoResponse as error:
+            if post:
+                raise InvalidEncodingSyntax("the request body is not a valid OGC XML request",
+                                            "request") from error
+            raise NoApplicableCode(str(error)) from error
         status = result.status
         if status == 200 and "xml" in result.content_type and \
                 _EXCEPTION_ROOT.search(result.body[:2000]):

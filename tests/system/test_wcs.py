@@ -182,3 +182,11 @@ def test_wcs_100_unknown_time_is_invalid_dimension_value(gateway):
         "HEIGHT": 10, "FORMAT": "GEOTIFF_FLOAT32", "TIME": "1999-01-01"}, timeout=30)
     assert response.status_code == 400
     assert b"InvalidDimensionValue" in response.content
+
+
+def test_malformed_post_body_is_invalid_encoding_syntax(gateway):
+    response = requests.post(f"{gateway.url}/wcs", data=b"<GetCoverage", timeout=30,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code == 400
+    assert exception_code(response) == "InvalidEncodingSyntax"
+    assert_valid(response.content, OWS_20_EXCEPTIONS)

@@ -264,3 +264,12 @@ def test_capabilities_in_the_requested_language(gateway, language, title):
     abstract = layer.findtext("wms:Abstract", namespaces=NS)
     expected = gateway.registry.layer(LAYER)[1].abstract
     assert abstract == {"fr": expected.fr, "nl": expected.nl}.get(language, expected.en)
+
+
+def test_unknown_service_and_missing_version_are_exceptions_not_errors(gateway):
+    unknown = requests.get(f"{gateway.url}/ows", params={"SERVICE": "FOO",
+                                                         "REQUEST": "GetCapabilities"}, timeout=30)
+    assert unknown.status_code == 400
+    assert exception_code(unknown) == "InvalidParameterValue"
+    bare = requests.get(f"{gateway.url}/ows", timeout=30)
+    assert bare.status_code == 400 and b"ServiceException" in bare.content
