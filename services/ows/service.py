@@ -67,7 +67,7 @@ class OwsService:
                post: tuple[bytes, str] | None = None, online_resource: str | None = None
                ) -> Response:
         """Answer one request; ``online_resource`` is the URL prefix capabilities advertise."""
-        if params.get("SERVICE") is None and post is None:
+        if not params.get("SERVICE") and post is None:
             params = params.replaced("SERVICE", default_service)
         service = params.get("SERVICE") or default_service
         dialect = dialect_of(service, params)
