@@ -89,6 +89,9 @@ class Layer(Frozen):
     services: tuple[Literal["wms", "wcs"], ...] = ("wms", "wcs")
     styles: tuple[Style, ...] = ()
     keywords: tuple[str, ...] = ()
+    timeseries_names: tuple[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], ...] = \
+        Field((), description="other names the time series service answers to, e.g. "
+                  "Terrascope's TERRASCOPE_S2_NDVI_V2")
 
     @property
     def default_style(self) -> Style | None:
