@@ -23,6 +23,7 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.ows import wcs
+from services.ows.fixes import wcs10_origin_at_pixel_centre
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer, NoResponse, Tweak
 from services.ows.timeparam import select
@@ -112,8 +113,12 @@ class OwsService:
             if status >= 500:
                 status = 400  # MapServer's uncoded reports answer the request's content
             extra_headers = []
+        body = result.body
+        if status == 200 and request == "describecoverage" and \
+                dialect_of(service, params) is Dialect.WCS_100:
+            body = wcs10_origin_at_pixel_centre(body)
         headers = tuple(extra_headers) + tuple(result.headers.items())
-        return Response(status, result.content_type, result.body, headers)
+        return Response(status, result.content_type, body, headers)
 
     # -- WMS -----------------------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class OwsService:
                        collection.grid.crs, self.limits)
         time_texts = {s.text for s in time_subsets}
         kept = Params(tuple((k, v) for k, v in params.items
-                            if not (k.upper() == "SUBSET" and v in time_texts)))
+                            if not (wcs.is_subset_key(k) and v in time_texts)))
         return kept, _select_dates({coverage: (date,)})
 
     def _wcs10_coverage(self, params: Params):

@@ -30,9 +30,18 @@ class Subset:
         return self.axis.lower() in TIME_AXES
 
 
+_SUBSET_KEY = re.compile(r"^SUBSET\d*$", re.IGNORECASE)
+
+
+def is_subset_key(name: str) -> bool:
+    """``SUBSET``, and the numbered ``SUBSET0``, ``SUBSET1`` … GDAL sends (MapServer takes any
+    key that starts with SUBSET)."""
+    return bool(_SUBSET_KEY.match(name))
+
+
 def parse_subsets(params: Params) -> list[Subset]:
     subsets, seen = [], set()
-    for text in params.get_all("SUBSET"):
+    for text in (v for k, v in params.items if is_subset_key(k)):
         match = _SUBSET.match(text)
         if not match:
             raise InvalidSubsetting(f"SUBSET '{text}' is not axis(low,high) or axis(point)",

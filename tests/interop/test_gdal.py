@@ -174,10 +174,6 @@ def test_wcs20_documented_subset_open_option_selects_the_date(
 
 # --- WCS 1.0.0 --------------------------------------------------------------------------------
 
-# GDAL's switch for a server whose WCS 1.0.0 gml:origin is the first pixel's outer corner (see
-# test_wcs10_default_georeferencing_is_the_coverage_grid). Drop it once the gateway describes
-# the origin as the pixel centre: with the switch, GDAL would then be half a pixel off.
-WCS10_QUIRKS = ("-oo", "OriginAtBoundary")
 
 
 def wcs10_url(gateway) -> str:
@@ -196,7 +192,7 @@ def test_wcs10_every_date_is_a_subdataset_and_reads_the_source_values(
     """The natural GDAL flow: gdalinfo lists one subdataset per time position, gdal_translate
     reads one (the subdataset's service file keeps the open options)."""
     info = json.loads(gdal(tmp_path, "gdalinfo", "-json", "-oo", f"CACHE={tmp_path / 'cache'}",
-                           *WCS10_QUIRKS, wcs10_url(gateway)).stdout)
+                           wcs10_url(gateway)).stdout)
     dates = gateway.index.layer_dates(LAYER)
     assert list(subdatasets(info)) == dates
     assert info["metadata"][""]["TIME_POSITION"] == dates[-1], "the default is the latest"
