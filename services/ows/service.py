@@ -89,7 +89,10 @@ class OwsService:
         if service.upper() == "WMS" and request in _WMS_MAP_REQUESTS:
             self._check_image_size(params)
             params, tweak, extra_headers = self._wms_time(params, request)
-        elif service.upper() == "WCS" and request == "getcoverage":
+        elif service.upper() == "WCS" and request != "getcoverage":
+            # SUBSET is GetCoverage's; clients that keep it in a base URL (GDAL) send it along
+            params = Params(tuple((k, v) for k, v in params.items if not wcs.is_subset_key(k)))
+        elif service.upper() == "WCS":
             if dialect_of(service, params) is Dialect.OWS_20:
                 params, tweak = self._wcs20_coverage(params)
             else:

@@ -190,3 +190,10 @@ def test_malformed_post_body_is_invalid_encoding_syntax(gateway):
     assert response.status_code == 400
     assert exception_code(response) == "InvalidEncodingSyntax"
     assert_valid(response.content, OWS_20_EXCEPTIONS)
+
+
+def test_subsets_on_other_requests_are_ignored(gateway):
+    response = wcs(gateway, ("SUBSET", 'time("2018-05-01")'), REQUEST="DescribeCoverage",
+                   COVERAGEID=COVERAGE)
+    assert response.status_code == 200
+    assert_valid(response.content, WCS_20)
