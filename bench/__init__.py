@@ -1,0 +1,1 @@
+"""Performance benchmarks of the gateway against its baselines (see bench/README.md)."""

@@ -1,0 +1,259 @@
+"""What every benchmark shares: the cached demo archive, the gateway, timing and statistics.
+
+The archive (default :class:`DemoSpec`: 10 x 10 km at 10 m, 24 dates) is generated once under
+``var/bench/`` (or ``$EOSCOPE_BENCH_DIR``) and reused; ingest and the mapfile are redone on
+every run with ``eoscope ingest`` (cheap, and they follow the code under test).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from services.demo import DemoSpec
+from services.settings import PROJECT_ROOT, Settings
+from tests.conftest import prepare, settings_for, start_gateway, stop_gateway
+
+SPEC = DemoSpec()
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+
+
+def bench_dir() -> Path:
+    return Path(os.environ.get("EOSCOPE_BENCH_DIR") or PROJECT_ROOT / "var" / "bench")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def archive(spec: DemoSpec = SPEC) -> tuple[Settings, dict[str, str]]:
+    """The benchmark archive, ingested, with a fresh mapfile; generated only the first time."""
+    root = bench_dir()
+    marker = root / ".complete"
+    if marker.exists() and marker.read_text() == repr(spec):
+        settings, env = settings_for(root)
+        # the operator's command: ingest, then regenerate every service configuration
+        done = subprocess.run([sys.executable, "-m", "services.cli", "ingest"], cwd=PROJECT_ROOT,
+                              env={**os.environ, **env}, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"eoscope ingest failed:\n{done.stderr[-3000:]}")
+        return settings, env
+    log(f"generating the benchmark archive in {root} (once) ...")
+    for name in ("archive", "var", "mapfiles", "generated", ".complete"):
+        path = root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    result = prepare(root, spec)
+    marker.write_text(repr(spec))
+    log(f"archive ready in {time.perf_counter() - started:.0f} s")
+    return result
+
+
+@contextmanager
+def gateway(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """The real gateway under gunicorn (``workers`` processes); yields its base URL."""
+    process, url = start_gateway(env, workers)
+    try:
+        yield url
+    finally:
+        stop_gateway(process)
+
+
+# -- timing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency statistics of one way of doing the work, in milliseconds."""
+
+    name: str
+    samples: int
+    median_ms: float
+    p90_ms: float
+    mean_ms: float
+    min_ms: float
+
+    @classmethod
+    def of(cls, name: str, seconds: Sequence[float]) -> Stats:
+        ms = sorted(s * 1000.0 for s in seconds)
+        return cls(name, len(ms), statistics.median(ms), percentile(ms, 90.0),
+                   statistics.fmean(ms), ms[0])
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolation percentile (numpy's default) of already sorted ``values``."""
+    if not values:
+        return float("nan")
+    rank = (len(values) - 1) * q / 100.0
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a way of serving a request gave back (HTTP status, media type, body)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+Case = Callable[[], Answer]
+"""One request done one way; returns the answer, which is checked outside the timed part."""
+Check = Callable[[str, int, Answer], None]
+"""Called with (way, case number, answer) after every call; raises if the answer is wrong."""
+
+
+def run_interleaved(ways: dict[str, Sequence[Case]], check: Check, warmup: int, repeat: int
+                    ) -> dict[str, list[float]]:
+    """Time every case of every way, ``repeat`` passes after ``warmup`` untimed ones.
+
+    Passes are interleaved (all cases way A, all cases way B, ... then again) so that drift of
+    the machine (other load, CPU frequency) hits every way alike; calls are sequential. Every
+    answer, timed or not, goes through ``check``: a benchmark that times errors is worthless."""
+    for _ in range(warmup):
+        for name, cases in ways.items():
+            for number, case in enumerate(cases):
+                check(name, number, case())
+    timings: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(repeat):
+        for name, cases in ways.items():
+            for number, case in enumerate(cases):
+                started = time.perf_counter()
+                answer = case()
+                timings[name].append(time.perf_counter() - started)
+                check(name, number, answer)
+    return timings
+
+
+def http_get(session: requests.Session, url: str, params: Mapping[str, object]) -> Answer:
+    response = session.get(url, params=params, timeout=120)
+    return Answer(response.status_code, response.headers.get("Content-Type", ""),
+                  response.content)
+
+
+class LeanClient:
+    """A minimal keep-alive HTTP client (``http.client``): separates the client's own cost
+    (``requests`` adds ~0.5 ms a request, more for big bodies) from the gateway's."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+
+    def __call__(self, path: str, params: Mapping[str, object]) -> Answer:
+        target = f"{path}?{urlencode(params, doseq=True)}"
+        try:
+            self.connection.request("GET", target)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # gunicorn closes idle keep-alive connections (after 2 s); reconnect, as requests does
+            self.connection.close()
+            self.connection.request("GET", target)
+            response = self.connection.getresponse()
+        return Answer(response.status, response.getheader("Content-Type", ""), response.read())
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class WsgiInProcess:
+    """The gateway's WSGI application called in this process: all of its logic, no HTTP."""
+
+    def __init__(self, settings: Settings):
+        from werkzeug.test import Client
+
+        from services.gateway import create_app
+
+        self.client = Client(create_app(settings))
+
+    def __call__(self, path: str, params: Mapping[str, object]) -> Answer:
+        response = self.client.get(path, query_string=urlencode(params, doseq=True))
+        return Answer(response.status_code, response.headers.get("Content-Type", ""),
+                      response.get_data())
+
+
+def bind(function: Callable[..., Answer], *args: object) -> Case:
+    """``function(*args)`` as a case (one closure per request, built before timing)."""
+    return lambda: function(*args)
+
+
+def ratio(a: Stats, b: Stats) -> float:
+    """Median of ``a`` over median of ``b``."""
+    return a.median_ms / b.median_ms
+
+
+# -- reporting -----------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """One benchmark's results: statistics per way, ratios against the targets, notes."""
+
+    benchmark: str
+    command: str
+    stats: list[Stats] = field(default_factory=list)
+    ratios: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)
+    met: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        lines = [f"## {self.benchmark}   ({self.command})",
+                 f"{'way':44} {'n':>5} {'median ms':>10} {'p90 ms':>9} {'mean ms':>9}"
+                 f" {'min ms':>8}"]
+        for s in self.stats:
+            lines.append(f"{s.name:44} {s.samples:5d} {s.median_ms:10.2f} {s.p90_ms:9.2f}"
+                         f" {s.mean_ms:9.2f} {s.min_ms:8.2f}")
+        for name, value in self.ratios.items():
+            target = self.targets.get(name)
+            verdict = "" if target is None else \
+                f"   target {target}: {'met' if self.met.get(name) else 'MISSED'}"
+            lines.append(f"ratio {name:38} {value:6.3f}{verdict}")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def machine() -> dict[str, object]:
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "loadavg": os.getloadavg()}
+
+
+def load_note(before: tuple[float, float, float]) -> str:
+    """The 1-minute load average before and after a run: others' work skews timings."""
+    after = os.getloadavg()[0]
+    busy = " (the machine was busy: expect noise)" if max(before[0], after) > 1.0 else ""
+    return f"load average {before[0]:.2f} before, {after:.2f} after{busy}"
+
+
+def save(report: Report, extra: dict[str, object] | None = None) -> Path:
+    """Write ``report`` as JSON to bench/results/<benchmark>-<UTC time>.json."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS_DIR / f"{report.benchmark}-{stamp}.json"
+    document = {"benchmark": report.benchmark, "command": report.command, "when": stamp,
+                "machine": machine(), "stats": [asdict(s) for s in report.stats],
+                "ratios": report.ratios, "targets": report.targets, "met": report.met,
+                "notes": report.notes, **(extra or {})}
+    path.write_text(json.dumps(document, indent=2))
+    return path
