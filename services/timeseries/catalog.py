@@ -1,0 +1,90 @@
+"""Read-only queries on the product index (the same SQLite file ingest writes).
+
+Kept here rather than in :mod:`services.index.store` so the time series service owns its SQL;
+it only reads the ``products`` and ``files`` tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from shapely import wkb
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import prep
+
+from services.timeseries.layers import SeriesLayer
+
+_SOURCES = """
+SELECT p.date, p.name, p.platform, p.time, p.tile, p.crs, p.footprint, f.path,
+  (SELECT mf.path FROM products m JOIN files mf ON mf.product_id = m.id
+    WHERE m.collection = :mask_collection AND m.platform = p.platform AND m.time = p.time
+      AND m.tile = p.tile AND mf.band = :mask_band
+    ORDER BY m.version DESC LIMIT 1)
+FROM products p JOIN files f ON f.product_id = p.id
+WHERE p.collection = :collection AND f.band = :band AND p.date BETWEEN :start AND :end
+  AND p.minx <= :maxx AND p.maxx >= :minx AND p.miny <= :maxy AND p.maxy >= :miny
+ORDER BY p.date, p.platform, p.time, p.tile, p.version DESC
+"""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One product file to read for a date, with the scene classification that masks it."""
+
+    name: str
+    crs: str
+    path: str
+    mask_path: str | None
+
+
+class Catalog:
+    """The products of a layer, from the index at ``path`` (opened read-only per query)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def summary(self, collection: str) -> tuple[list[str], tuple[float, ...] | None]:
+        """Every acquisition date (oldest first) and the lon/lat bounds of a collection."""
+        with self._connect() as db:
+            dates = [r[0] for r in db.execute(
+                "SELECT DISTINCT date FROM products WHERE collection = ? ORDER BY date",
+                (collection,))]
+            bounds = db.execute("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM"
+                                " products WHERE collection = ?", (collection,)).fetchone()
+        return dates, None if bounds[0] is None else tuple(bounds)
+
+    def sources(self, layer: SeriesLayer, start: date, end: date, area: BaseGeometry
+                ) -> dict[str, list[Source]]:
+        """Date → the layer's products whose footprint meets ``area`` (lon/lat), in name
+        order; of several versions of one acquisition only the newest."""
+        minx, miny, maxx, maxy = area.bounds
+        mask = layer.mask
+        with self._connect() as db:
+            rows = db.execute(_SOURCES, {
+                "collection": layer.collection.id, "band": layer.band.name,
+                "start": start.isoformat(), "end": end.isoformat(),
+                "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
+                "mask_collection": mask.collection if mask else None,
+                "mask_band": mask.band if mask else None}).fetchall()
+        wanted = prep(area)
+        by_date: dict[str, list[Source]] = {}
+        seen: set[tuple[str, str, str]] = set()
+        for day, name, platform, time, tile, crs, footprint, path, mask_path in rows:
+            if (platform, time, tile) in seen or not wanted.intersects(wkb.loads(footprint)):
+                continue
+            seen.add((platform, time, tile))
+            by_date.setdefault(day, []).append(Source(name, crs, path, mask_path))
+        return by_date

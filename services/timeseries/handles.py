@@ -1,0 +1,92 @@
+"""Open product files kept between requests: opening a GeoTIFF costs about 1 ms (mostly under
+the GIL), reading a pixel from an open one about 20 µs.
+
+A handle is lent to one thread at a time (GDAL datasets are not thread-safe) and returned
+after use; at most ``size`` idle handles are kept, the least recently used closed first. A
+handle is keyed by the file's path, inode, size and modification time, so a file replaced
+or rewritten by a new ingest is opened afresh and the stale handles are closed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import rasterio
+from rasterio.io import DatasetReader
+
+Key = tuple[str, int, int, int]
+
+
+class DatasetPool:
+    def __init__(self, size: int):
+        self.size = size
+        self._idle: OrderedDict[Key, list[DatasetReader]] = OrderedDict()
+        self._current: dict[str, Key] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def open(self, path: str) -> Iterator[DatasetReader]:
+        status = os.stat(path)
+        key = (path, status.st_ino, status.st_size, status.st_mtime_ns)
+        dataset, stale = self._take(key)
+        _close(stale)
+        if dataset is None:
+            dataset = rasterio.open(path)
+        try:
+            yield dataset
+        finally:
+            _close(self._give(key, dataset))
+
+    def close(self) -> None:
+        with self._lock:
+            handles = [d for idle in self._idle.values() for d in idle]
+            self._idle.clear()
+            self._current.clear()
+            self._count = 0
+        _close(handles)
+
+    def _take(self, key: Key) -> tuple[DatasetReader | None, list[DatasetReader]]:
+        with self._lock:
+            stale = []
+            previous = self._current.get(key[0])
+            if previous is not None and previous != key:
+                stale = self._idle.pop(previous, [])
+                self._count -= len(stale)
+            self._current[key[0]] = key
+            idle = self._idle.get(key)
+            if not idle:
+                return None, stale
+            self._idle.move_to_end(key)
+            self._count -= 1
+            return idle.pop(), stale
+
+    def _give(self, key: Key, dataset: DatasetReader) -> list[DatasetReader]:
+        """Keep ``dataset`` idle; return the handles to close."""
+        if self.size <= 0:
+            return [dataset]
+        with self._lock:
+            if self._current.get(key[0]) != key:  # replaced while we read it
+                return [dataset]
+            self._idle.setdefault(key, []).append(dataset)
+            self._idle.move_to_end(key)
+            self._count += 1
+            evicted = []
+            while self._count > self.size:
+                oldest, idle = next(iter(self._idle.items()))
+                evicted.append(idle.pop())
+                self._count -= 1
+                if not idle:
+                    del self._idle[oldest]
+                    if self._current.get(oldest[0]) == oldest:
+                        del self._current[oldest[0]]
+            return evicted
+
+
+def _close(handles: list[DatasetReader]) -> None:
+    for dataset in handles:
+        dataset.close()

@@ -1,0 +1,92 @@
+"""The thin WSGI adapter: werkzeug request → :class:`Request` → :class:`Response`.
+
+Routes (below the gateway's ``/timeseries``)::
+
+    GET  /timeseries/v1.0/ts                                the layer list
+    GET  /timeseries/v1.0/ts/{layer}                        one layer's dates and bounds
+    GET  /timeseries/v1.0/ts/{layer}/point?lon&lat&startDate&endDate
+    POST /timeseries/v1.0/ts/{layer}/geometry?startDate&endDate
+    POST /timeseries/v1.0/ts/{layer}/geometries?startDate&endDate
+    POST /timeseries/v1.0/ts/{layer}/geometries/histogram?startDate&endDate
+
+Answers carry ``Access-Control-Allow-Origin: *`` so browser notebooks and viewers can call
+the service; an ``OPTIONS`` preflight is answered for every route.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request as WsgiRequest
+from werkzeug.wrappers import Response as WsgiResponse
+
+from services.timeseries.errors import http_problem
+from services.timeseries.service import PROBLEM, Request, TimeSeriesService
+
+PREFIX = "/timeseries/v1.0/ts"
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+class TimeSeriesApp:
+    def __init__(self, service: TimeSeriesService):
+        self.service = service
+        self.routes = Map([
+            Rule(PREFIX, endpoint="layers", methods=["GET"]),
+            Rule(f"{PREFIX}/<layer>", endpoint="layer", methods=["GET"]),
+            Rule(f"{PREFIX}/<layer>/point", endpoint="point", methods=["GET"]),
+            Rule(f"{PREFIX}/<layer>/geometry", endpoint="geometry", methods=["POST"]),
+            Rule(f"{PREFIX}/<layer>/geometries", endpoint="geometries", methods=["POST"]),
+            Rule(f"{PREFIX}/<layer>/geometries/histogram", endpoint="histogram",
+                 methods=["POST"]),
+        ], strict_slashes=False, redirect_defaults=False)
+
+    def __call__(self, request: WsgiRequest) -> WsgiResponse:
+        adapter = self.routes.bind_to_environ(request.environ)
+        try:
+            if request.method == "OPTIONS":
+                response = _preflight(adapter.allowed_methods())
+                response.headers.update(CORS)
+                return response
+            operation, values = adapter.match()
+            body = request.get_data() if request.method == "POST" else b""
+            answer = self.service.handle(Request(
+                operation, values.get("layer"), request.args.to_dict(flat=True), body,
+                _accepted(request)))
+            response = WsgiResponse(answer.body, status=answer.status,
+                                    content_type=answer.content_type)
+        except NotFound:
+            response = _problem(404, f"no time series resource at {request.path}; the layer "
+                                     f"list is at {PREFIX}")
+        except MethodNotAllowed as error:
+            response = _problem(405, f"{request.method} is not allowed on {request.path}")
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())
+        except RequestEntityTooLarge:
+            response = _problem(413, f"the request body is larger than "
+                                     f"{request.max_content_length} bytes")
+        except HTTPException as error:
+            response = _problem(error.code or 400, error.description or error.name)
+        response.headers.update(CORS)
+        return response
+
+
+def _accepted(request: WsgiRequest) -> str | None:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return {"application/json": "json", "text/csv": "csv"}.get(best or "")
+
+
+def _preflight(methods: list[str]) -> WsgiResponse:
+    if not methods:
+        return _problem(404, "no time series resource here")
+    response = WsgiResponse(status=204)
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(sorted(methods))
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    return response
+
+
+def _problem(status: int, detail: str) -> WsgiResponse:
+    return WsgiResponse(http_problem(status, detail), status=status, content_type=PROBLEM)

@@ -1,0 +1,192 @@
+"""The time series service, framework-free: a :class:`Request` in, a :class:`Response` out.
+
+Operations (Terrascope's ``/v1.0/ts`` API): ``layers`` (the layer list), ``layer`` (one
+entry of it), ``point``, ``geometry``, ``geometries`` and ``histogram``. Every client error
+comes back as a problem document (400, 404 or 413), never as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from services.errors import OGCException, RequestTooLarge
+from services.registry import Registry
+from services.timeseries import geojson, output, params, stats
+from services.timeseries.catalog import Catalog
+from services.timeseries.errors import problem
+from services.timeseries.grid import QueryGrid, box_pixels
+from services.timeseries.handles import DatasetPool
+from services.timeseries.layers import LayerTable, SeriesLayer
+from services.timeseries.limits import TimeSeriesLimits
+from services.timeseries.output import DateResult
+from services.timeseries.params import DateRange
+from services.timeseries.reader import Reader
+
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a client asked: the operation, the layer name, query arguments, the body, and the
+    output format its Accept header prefers (``json``, ``csv`` or None)."""
+
+    operation: str
+    layer: str | None = None
+    args: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    accept: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+Reduce = Callable[[SeriesLayer, np.ndarray, int], object]
+
+
+class TimeSeriesService:
+    """Built once by the gateway from the registry and the index path; thread-safe."""
+
+    def __init__(self, registry: Registry, index_path: Path,
+                 limits: TimeSeriesLimits | None = None):
+        self.limits = limits or TimeSeriesLimits()
+        self.table = LayerTable(registry)
+        self.catalog = Catalog(index_path)
+        self.pool = DatasetPool(self.limits.open_files)
+        self.executor = ThreadPoolExecutor(self.limits.read_threads,
+                                           thread_name_prefix="timeseries")
+        self.operations: dict[str, Callable[[Request], Response]] = {
+            "layers": self._layers, "layer": self._layer, "point": self._point,
+            "geometry": self._geometry, "geometries": self._geometries,
+            "histogram": self._histogram}
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.pool.close()
+
+    def handle(self, request: Request) -> Response:
+        operation = self.operations[request.operation]  # KeyError: a bug of the adapter
+        try:
+            return operation(request)
+        except OGCException as error:
+            status, body = problem(error)
+            return Response(status, PROBLEM, body)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def _layers(self, request: Request) -> Response:
+        summaries: dict[str, tuple] = {}
+        entries = []
+        for name, layer in self.table.names():
+            if layer.collection.id not in summaries:
+                summaries[layer.collection.id] = self.catalog.summary(layer.collection.id)
+            entries.append(output.layer_entry(name, *summaries[layer.collection.id]))
+        return Response(200, JSON, output.layers_json(entries))
+
+    def _layer(self, request: Request) -> Response:
+        layer = self.table.resolve(request.layer or "")
+        entry = output.layer_entry(request.layer, *self.catalog.summary(layer.collection.id))
+        return Response(200, JSON, output.dump(entry))
+
+    def _point(self, request: Request) -> Response:
+        layer, span, form = self._common(request)
+        lon, lat = params.lon_lat(request.args)
+        return self._series(request, layer, [Point(lon, lat)], span, form)
+
+    def _geometry(self, request: Request) -> Response:
+        layer, span, form = self._common(request)
+        shape = geojson.geometry(geojson.parse_json(request.body))
+        return self._series(request, layer, self._bounded([shape]), span, form)
+
+    def _geometries(self, request: Request) -> Response:
+        layer, span, form = self._common(request)
+        shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
+                                                  self.limits.max_geometries))
+        dates = self.compute(layer, shapes, span, _summary)
+        body = output.per_geometry_csv(dates) if form == "csv" else \
+            output.per_geometry_json(dates, params.flag(request.args, "provenance"))
+        return Response(200, CSV if form == "csv" else JSON, body)
+
+    def _histogram(self, request: Request) -> Response:
+        layer, span, form = self._common(request)
+        shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
+                                                  self.limits.max_geometries))
+        dates = self.compute(layer, shapes, span, _histogram)
+        body = output.histogram_csv(dates) if form == "csv" else \
+            output.per_geometry_json(dates, params.flag(request.args, "provenance"))
+        return Response(200, CSV if form == "csv" else JSON, body)
+
+    # -- the work --------------------------------------------------------------------------
+
+    def compute(self, layer: SeriesLayer, shapes: list[BaseGeometry], span: DateRange,
+                reduce: Reduce) -> list[DateResult]:
+        """``reduce(layer, valid digital numbers, total pixels)`` of each geometry on each date
+        that has a product meeting one of the geometries, oldest first."""
+        grid = QueryGrid(layer.collection.grid.crs, layer.collection.grid.resolution)
+        projected = [grid.project(shape) for shape in shapes]
+        extent_km2 = sum(box_pixels(grid.boxes(p)) for p in projected) * \
+            grid.resolution ** 2 / 1e6
+        if extent_km2 > self.limits.max_extent_km2:
+            raise RequestTooLarge(f"the geometries' bounding boxes cover {extent_km2:.1f} km²;"
+                                  f" at most {self.limits.max_extent_km2:g} km² per request",
+                                  "body")
+        pixels = [grid.pixels(p) for p in projected]
+        by_date = self.catalog.sources(layer, span.start, span.end, shapely.union_all(shapes))
+        reader = Reader(self.pool, grid, layer)
+
+        def one(day: str) -> DateResult:
+            read = reader.read(by_date[day], pixels)
+            return DateResult(day, [reduce(layer, values, px.total)
+                                    for values, px in zip(read.values, pixels, strict=True)],
+                              read.products)
+
+        return list(self.executor.map(one, sorted(by_date)))
+
+    def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str]:
+        layer = self.table.resolve(request.layer or "")
+        span = params.date_range(request.args, self.limits)
+        return layer, span, params.output_format(request.args, request.accept)
+
+    def _series(self, request: Request, layer: SeriesLayer, shapes: list[BaseGeometry],
+                span: DateRange, form: str) -> Response:
+        dates = self.compute(layer, shapes, span, _summary)
+        if form == "csv":
+            return Response(200, CSV, output.series_csv(dates))
+        return Response(200, JSON, output.series_json(
+            dates, params.flag(request.args, "provenance")))
+
+    def _bounded(self, shapes: list[BaseGeometry]) -> list[BaseGeometry]:
+        """The shapes, if each and all together are within the area limits."""
+        total = 0.0
+        for i, shape in enumerate(shapes):
+            area = geojson.area_km2(shape)
+            if area > self.limits.max_area_km2:
+                which = "the polygon" if len(shapes) == 1 else f"geometry {i}"
+                raise RequestTooLarge(f"{which} covers {area:.1f} km²; at most "
+                                      f"{self.limits.max_area_km2:g} km² per polygon", "body")
+            total += area
+        if total > self.limits.max_total_area_km2:
+            raise RequestTooLarge(f"the geometries cover {total:.1f} km² together; at most "
+                                  f"{self.limits.max_total_area_km2:g} km² per request", "body")
+        return shapes
+
+
+def _summary(layer: SeriesLayer, values: np.ndarray, total: int) -> dict:
+    return stats.summary(layer.band, values, total)
+
+
+def _histogram(layer: SeriesLayer, values: np.ndarray, total: int) -> list:
+    return stats.histogram(layer.band, values)
