@@ -24,6 +24,7 @@ from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
 from services.ows.service import Response as OwsResponse
 from services.settings import Settings
+from services.timeseries import TimeSeriesApp, TimeSeriesService
 
 LOG = logging.getLogger("eoscope.gateway")
 MAX_POST_BYTES = 1 << 20
@@ -38,6 +39,7 @@ class Gateway:
         self.index = ProductIndex(settings.index)
         self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
                               settings.limits)
+        self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.routes = Map([
@@ -46,6 +48,8 @@ class Gateway:
             Rule("/ows", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wms", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
+            Rule("/timeseries", endpoint="timeseries"),
+            Rule("/timeseries/<path:rest>", endpoint="timeseries"),
         ], strict_slashes=False, redirect_defaults=False)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -79,6 +83,9 @@ class Gateway:
         ok = checks["mapfile"]
         return _json({"status": "ok" if ok else "unavailable", "checks": checks},
                      200 if ok else 503)
+
+    def _timeseries(self, request: Request, rest: str = "") -> WsgiResponse:
+        return self.timeseries(request)
 
     def _ows(self, request: Request, service: str) -> WsgiResponse:
         params = Params.from_pairs(request.args.items(multi=True))
