@@ -29,32 +29,65 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from services.index import ProductIndex, ingest
+    from services.index import ProductIndex
+    from services.refresh import refresh
     from services.registry import load
 
-    registry = load(settings.layers_dir)
-    index = ProductIndex(settings.index)
-    status = 0
-    for path in args.paths or [settings.archive]:
-        print(f"ingesting {path}", file=sys.stderr)
-        report = ingest(Path(path), registry, index, settings.derived_dir, progress=_progress)
-        for skipped, why in report.skipped:
-            print(f"  skipped {skipped}: {why}", file=sys.stderr)
-        print(f"{len(report.products)} products indexed, {len(report.skipped)} files skipped",
-              file=sys.stderr)
-        status = status or (1 if args.strict and report.skipped else 0)
-    if not args.no_generate:
-        status = cmd_generate(args, settings) or status
-    return status
+    paths = [Path(p) for p in args.paths] or [settings.archive]
+    print(f"ingesting {', '.join(map(str, paths))}", file=sys.stderr)
+    report = refresh(paths, load(settings.layers_dir), ProductIndex(settings.index), settings,
+                     progress=_progress, generate=not args.no_generate)
+    skipped = [s for r in report.ingested for s in r.skipped]
+    for path, why in skipped:
+        print(f"  skipped {path}: {why}", file=sys.stderr)
+    indexed = sum(len(r.products) for r in report.ingested)
+    changed = sum(len(r.changed) for r in report.ingested)
+    print(f"{indexed} products indexed ({changed} new or changed), {len(skipped)} files skipped",
+          file=sys.stderr)
+    for path in report.generated:
+        print(f"generated {path}", file=sys.stderr)
+    if report.tiles_invalidated:
+        print(f"{report.tiles_invalidated} cached tiles invalidated", file=sys.stderr)
+    return 1 if args.strict and skipped else 0
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from services.generate import generate_all
     from services.index import ProductIndex
-    from services.ows.mapfile import generate
     from services.registry import load
 
-    path = generate(load(settings.layers_dir), ProductIndex(settings.index), settings)
-    print(f"mapfile: {path}", file=sys.stderr)
+    for path in generate_all(load(settings.layers_dir), ProductIndex(settings.index), settings):
+        print(f"generated {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    import hashlib
+
+    from services.index import ProductIndex
+    from services.ows.mapserver import MapServer
+    from services.ows.service import OwsService
+    from services.registry import load
+    from services.tiles.cache import SeedTask, seed
+
+    registry, index = load(settings.layers_dir), ProductIndex(settings.index)
+    if args.layer not in registry.layers:
+        print(f"unknown layer {args.layer} (known: {', '.join(registry.layers)})",
+              file=sys.stderr)
+        return 2
+    collection = registry.layer(args.layer)[0]
+    dates = [d for d in index.layer_dates(args.layer)
+             if (args.start or "") <= d <= (args.end or "9999")]
+    low, _, high = args.levels.partition("-")
+    bbox = tuple(args.bbox) if args.bbox else index.extent(collection.id)
+    task = SeedTask(args.layer, tuple(dates), tuple(range(int(low), int(high or low) + 1)),
+                    bbox, args.grid)
+    state = settings.tile_cache_dir / "seed" / (
+        hashlib.sha256(repr(task).encode()).hexdigest()[:16] + ".json")
+    renderer = OwsService(registry, index, MapServer(settings.mapfile), settings.limits)
+    print(f"seeding {len(dates)} dates, levels {args.levels} (state: {state})", file=sys.stderr)
+    count = seed(settings.mapproxy_config, renderer, task, state, progress=_progress)
+    print(f"{count} tiles seeded", file=sys.stderr)
     return 0
 
 
@@ -101,11 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
     ingest.add_argument("--no-generate", action="store_true",
-                        help="do not regenerate the mapfile afterwards")
+                        help="do not regenerate the service configurations afterwards")
     ingest.set_defaults(run=cmd_ingest)
 
-    verbs.add_parser("generate", help="generate the mapfile").set_defaults(run=cmd_generate)
+    verbs.add_parser("generate", help="generate the mapfile and MapProxy's configuration"
+                     ).set_defaults(run=cmd_generate)
     verbs.add_parser("check", help="validate the layer registry").set_defaults(run=cmd_check)
+
+    seeding = verbs.add_parser("seed", help="warm the tile cache of a layer (resumable)")
+    seeding.add_argument("layer")
+    seeding.add_argument("--start", help="first date (YYYY-MM-DD); default: the first")
+    seeding.add_argument("--end", help="last date; default: the last")
+    seeding.add_argument("--levels", default="0-12", help="zoom levels, e.g. 8-14")
+    seeding.add_argument("--bbox", type=float, nargs=4, metavar=("W", "S", "E", "N"),
+                         help="lon/lat area; default: the layer's extent")
+    seeding.add_argument("--grid", default="GoogleMapsCompatible",
+                         choices=["GoogleMapsCompatible", "EPSG:4326"])
+    seeding.set_defaults(run=cmd_seed)
 
     serve = verbs.add_parser("serve", help="serve the gateway with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")

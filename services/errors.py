@@ -56,6 +56,8 @@ InvalidAxisLabel = _exception("InvalidAxisLabel")
 InvalidSubsetting = _exception("InvalidSubsetting")
 NoApplicableCode = _exception("NoApplicableCode")
 InvalidEncodingSyntax = _exception("InvalidEncodingSyntax")
+TileOutOfRange = _exception("TileOutOfRange")
+VersionNegotiationFailed = _exception("VersionNegotiationFailed")
 
 
 class RequestTooLarge(OGCException):
@@ -112,3 +114,9 @@ def render(error: OGCException, dialect: Dialect) -> Rendered:
                 f"</ows:ExceptionReport>\n")
         content_type = "application/xml"
     return Rendered(error.http_status, content_type, body.encode("utf-8"))
+
+
+def render_rest(error: OGCException, dialect: Dialect) -> Rendered:
+    """A RESTful binding's answer: the same report, with HTTP 404 (WMTS 1.0 §10.2)."""
+    rendered = render(error, dialect)
+    return Rendered(404, rendered.content_type, rendered.body)

@@ -24,6 +24,7 @@ from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
 from services.ows.service import Response as OwsResponse
 from services.settings import Settings
+from services.tiles.app import TileService
 from services.timeseries import TimeSeriesApp, TimeSeriesService
 
 LOG = logging.getLogger("eoscope.gateway")
@@ -39,6 +40,7 @@ class Gateway:
         self.index = ProductIndex(settings.index)
         self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
                               settings.limits)
+        self.tiles = TileService(settings.mapproxy_config, self.ows)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
@@ -50,6 +52,11 @@ class Gateway:
             Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
             Rule("/timeseries", endpoint="timeseries"),
             Rule("/timeseries/<path:rest>", endpoint="timeseries"),
+            Rule("/wmts", endpoint="wmts"),
+            Rule("/wmts/<path:rest>", endpoint="wmts"),
+            Rule("/tiles/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>", endpoint="xyz"),
+            Rule("/tiles/tms/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>",
+                 endpoint="xyz", defaults={"tms": True}),
         ], strict_slashes=False, redirect_defaults=False)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -79,10 +86,19 @@ class Gateway:
     def _health(self, request: Request) -> WsgiResponse:
         checks = {"registry": len(self.registry.layers),
                   "products": self.index.product_count(),
-                  "mapfile": Path(self.settings.mapfile).exists()}
-        ok = checks["mapfile"]
+                  "mapfile": Path(self.settings.mapfile).exists(),
+                  "mapproxy": Path(self.settings.mapproxy_config).exists()}
+        ok = checks["mapfile"] and checks["mapproxy"]
         return _json({"status": "ok" if ok else "unavailable", "checks": checks},
                      200 if ok else 503)
+
+    def _wmts(self, request: Request, rest: str = "") -> WsgiResponse:
+        return WsgiResponse.from_app(self.tiles.wmts, request.environ)
+
+    def _xyz(self, request: Request, tms: bool = False, **tile) -> WsgiResponse:
+        return WsgiResponse.from_app(
+            lambda environ, start: self.tiles.xyz(environ, start, tms=tms, **tile),
+            request.environ)
 
     def _timeseries(self, request: Request, rest: str = "") -> WsgiResponse:
         return self.timeseries(request)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     index_path: Path | None = Field(None,
                                     description="SQLite product index; default var/index.sqlite")
     mapfile_dir: Path = PROJECT_ROOT / "mapfiles"
+    generated_dir: Path = Field(PROJECT_ROOT / "config" / "generated",
+                                description="generated service configurations (MapProxy)")
+    tile_cache: Path | None = Field(None, description="tile cache folder; default var/tiles")
     public_url: str | None = Field(
         None, description="base URL clients reach us at; default: the Host of each request")
     service_title: str = "eoscope"
@@ -53,6 +56,10 @@ class Settings(BaseSettings):
         return self.index_path or self.var_dir / "index.sqlite"
 
     @property
+    def tile_cache_dir(self) -> Path:
+        return self.tile_cache or self.var_dir / "tiles"
+
+    @property
     def derived_dir(self) -> Path:
         """Derived per-product views (VRTs in physical units) made by ingest."""
         return self.var_dir / "derived"
@@ -60,3 +67,8 @@ class Settings(BaseSettings):
     @property
     def mapfile(self) -> Path:
         return self.mapfile_dir / "eoscope.map"
+
+    @property
+    def mapproxy_config(self) -> Path:
+        """MapProxy's generated configuration."""
+        return self.generated_dir / "mapproxy.yaml"

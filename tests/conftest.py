@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from services.demo import DemoSpec, generate
+from services.generate import generate_all
 from services.index import ProductIndex, ingest
-from services.ows.mapfile import generate as generate_mapfile
 from services.registry import Registry, load
 from services.settings import PROJECT_ROOT, Settings
 
@@ -47,9 +47,10 @@ def free_port() -> int:
 
 def settings_for(root: Path) -> tuple[Settings, dict[str, str]]:
     env = {"EOSCOPE_VAR_DIR": str(root / "var"), "EOSCOPE_ARCHIVE_DIR": str(root / "archive"),
-           "EOSCOPE_MAPFILE_DIR": str(root / "mapfiles")}
+           "EOSCOPE_MAPFILE_DIR": str(root / "mapfiles"),
+           "EOSCOPE_GENERATED_DIR": str(root / "generated")}
     return Settings(var_dir=root / "var", archive_dir=root / "archive",
-                    mapfile_dir=root / "mapfiles"), env
+                    mapfile_dir=root / "mapfiles", generated_dir=root / "generated"), env
 
 
 def prepare(root: Path, spec: DemoSpec) -> tuple[Settings, dict[str, str]]:
@@ -59,7 +60,7 @@ def prepare(root: Path, spec: DemoSpec) -> tuple[Settings, dict[str, str]]:
     registry = load(settings.layers_dir)
     index = ProductIndex(settings.index)
     ingest(settings.archive, registry, index, settings.derived_dir)
-    generate_mapfile(registry, index, settings)
+    generate_all(registry, index, settings)
     return settings, env
 
 

@@ -1,6 +1,6 @@
 """The product index: Terrascope naming, ingest, and the one table every service reads."""
 
-from services.index.ingest import IngestReport, ingest
+from services.index.ingest import ChangedProduct, IngestReport, ingest
 from services.index.store import ProductIndex
 
-__all__ = ["IngestReport", "ProductIndex", "ingest"]
+__all__ = ["ChangedProduct", "IngestReport", "ProductIndex", "ingest"]

@@ -6,6 +6,7 @@ Ingesting the same archive twice gives the same index.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +29,20 @@ CLOUD_CLASSES = (3, 8, 9, 10)  # Sen2Cor SCL: cloud shadow, cloud medium/high, t
 Progress = Callable[[int, int, str], None]
 
 
+@dataclass(frozen=True)
+class ChangedProduct:
+    """A product that ingest added or replaced."""
+
+    collection: str
+    name: str
+    date: str
+    bbox: tuple[float, float, float, float]  # lon/lat
+
+
 @dataclass
 class IngestReport:
-    products: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)      # indexed, changed or not
+    changed: list[ChangedProduct] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
     def skip(self, path: Path, why: str) -> None:
@@ -45,16 +57,29 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     for i, ((folder, name), files) in enumerate(sorted(grouped.items()), start=1):
         collection = registry.collection_for_product_type(name.product_type)
-        try:
-            product, sources = _describe(folder, name, collection, files, derived)
-        except (RasterioError, OSError, ValueError) as error:
-            report.skip(folder, f"unreadable product: {error}")
-            continue
-        index.upsert(product, sources, ingested_at)
+        signature = _signature(collection, files)
+        if index.signature(name.name) != signature:
+            try:
+                product, sources = _describe(folder, name, collection, files, derived, signature)
+            except (RasterioError, OSError, ValueError) as error:
+                report.skip(folder, f"unreadable product: {error}")
+                continue
+            index.upsert(product, sources, ingested_at)
+            report.changed.append(ChangedProduct(collection.id, name.name, product.time[:10],
+                                                 product.bbox))
         report.products.append(name.name)
         if progress:
             progress(i, len(grouped), name.name)
     return report
+
+
+def _signature(collection: Collection, files: dict[str, Path]) -> str:
+    """Changes when a file is added, removed, rewritten, or the collection is redefined."""
+    digest = hashlib.sha256(collection.model_dump_json().encode())
+    for band, path in sorted(files.items()):
+        stat = path.stat()
+        digest.update(f"{band}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _group_files(archive: Path, registry: Registry, report: IngestReport
@@ -91,7 +116,7 @@ def _readable(path: Path) -> bool:
 
 
 def _describe(folder: Path, name: ProductName, collection: Collection, files: dict[str, Path],
-              derived: Path) -> tuple[Product, list[LayerSource]]:
+              derived: Path, signature: str) -> tuple[Product, list[LayerSource]]:
     main = next(files[b.name] for b in collection.bands if b.name in files)
     with rasterio.open(main) as dataset:
         crs, bounds = dataset.crs, dataset.bounds
@@ -104,7 +129,8 @@ def _describe(folder: Path, name: ProductName, collection: Collection, files: di
         time=name.time.isoformat().replace("+00:00", "Z"), version=name.version,
         cloud_cover=_cloud_cover(collection, files), crs=crs_name, bbox=lonlat.bounds,
         footprint=wkb.dumps(lonlat), folder=str(folder),
-        files={band: (str(path), path.stat().st_size) for band, path in files.items()})
+        files={band: (str(path), path.stat().st_size) for band, path in files.items()},
+        signature=signature)
     sources = []
     for layer in collection.layers:
         if not all(b in files for b in layer.bands):

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS products (
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS products (
     minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL, -- lon/lat
     footprint BLOB NOT NULL,       -- WKB polygon, lon/lat
     folder TEXT NOT NULL,
+    signature TEXT NOT NULL,       -- files (paths, sizes, times) and collection definition
     ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS products_collection_time ON products (collection, time);
@@ -73,6 +75,7 @@ class Product:
     footprint: bytes
     folder: str
     files: dict[str, tuple[str, int]]   # band → (path, size)
+    signature: str
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ class ProductIndex:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                # the index is derived from the archive: an older layout is rebuilt by ingest
+                for table in ("layer_sources", "files", "products", "geometry_columns"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(SCHEMA)
             if not db.execute("SELECT 1 FROM geometry_columns WHERE f_table_name = ?",
                               _OGR_REGISTRATION[:1]).fetchone():
@@ -113,11 +121,12 @@ class ProductIndex:
             db.execute("DELETE FROM products WHERE name = ?", (product.name,))
             cursor = db.execute(
                 "INSERT INTO products (collection, name, platform, tile, time, date, version,"
-                " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, signature,"
+                " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (product.collection, product.name, product.platform, product.tile,
                  product.time, date, product.version, product.cloud_cover, product.crs,
-                 *product.bbox, product.footprint, product.folder, ingested_at))
+                 *product.bbox, product.footprint, product.folder, product.signature,
+                 ingested_at))
             product_id = cursor.lastrowid
             db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
                            [(product_id, band, path, size)
@@ -126,6 +135,12 @@ class ProductIndex:
                 "INSERT INTO layer_sources (product_id, layer, date, location, srs, geom)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(product_id, s.layer, date, s.location, s.srs, s.geom) for s in sources])
+
+    def signature(self, name: str) -> str | None:
+        """The signature a product was indexed with, or None if it is not indexed."""
+        with self._connect() as db:
+            row = db.execute("SELECT signature FROM products WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def dates(self, collection: str) -> list[str]:
         """Every acquisition date of a collection, oldest first."""

@@ -12,8 +12,8 @@ import requests
 from lxml import etree
 
 from services.demo import DemoSpec, generate, plan
+from services.generate import generate_all
 from services.index import ProductIndex, ingest
-from services.ows.mapfile import generate as generate_mapfile
 from services.registry import load
 from tests.conftest import settings_for, start_gateway, stop_gateway
 
@@ -88,7 +88,7 @@ def test_a_new_date_is_served_without_restart(archive, tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(folder, target)
     ingest(settings.archive, registry, index, settings.derived_dir)
-    generate_mapfile(registry, index, settings)
+    generate_all(registry, index, settings)
     process, url = start_gateway(env, workers=1)
     try:
         def dates() -> list[str]:
@@ -101,7 +101,7 @@ def test_a_new_date_is_served_without_restart(archive, tmp_path):
         assert day not in dates()
         shutil.copytree(staging, settings.archive, dirs_exist_ok=True)
         ingest(settings.archive, registry, index, settings.derived_dir)
-        generate_mapfile(registry, index, settings)
+        generate_all(registry, index, settings)
         assert dates()[-1] == day
         west, south, east, north = index.extent("TERRASCOPE_S2_NDVI_V2")
         response = requests.get(f"{url}/wms", params={

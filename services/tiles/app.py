@@ -1,0 +1,191 @@
+"""The tile service: MapProxy's WMTS (KVP and REST) at /wmts and XYZ/TMS URLs at /tiles, with the
+fixes eoscope needs on top of MapProxy 7.0:
+
+- KVP GetCapabilities fails once a layer has a dimension (``dimension_keys`` missing from the
+  KVP template context): the KVP capabilities class is given it;
+- requests are checked first (services.tiles.checks) so errors carry the OGC codes, locators and
+  statuses (REST: 404), and Sections is honoured;
+- GoogleMapsCompatible is declared with the CRS URN and well-known scale set the OGC tests want;
+- Terrascope's ``EPSG:3857`` tile matrix set (TileMatrix ids ``EPSG:3857:{z}``) is served as an
+  alias of GoogleMapsCompatible, sharing its cache;
+- XYZ/TMS URLs with the date in the path (MapProxy's TMS service has no dimensions).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import yaml
+from mapproxy.service.wmts import Capabilities, WMTSServer
+from mapproxy.wsgiapp import make_wsgi_app
+from werkzeug.exceptions import ServiceUnavailable
+
+from services.errors import Dialect, OGCException, render, render_rest
+from services.ows.kvp import Params
+from services.tiles.capabilities import edit, keep_sections
+from services.tiles.checks import (
+    CAPABILITIES_PATH,
+    TileCatalog,
+    catalog_of,
+    check_kvp,
+    check_rest_tile,
+    requested_sections,
+)
+from services.tiles.config import TIME, WEBMERCATOR
+from services.tiles.source import Renderer, register_source_type
+
+ALIAS = "EPSG:3857"           # Terrascope's tile matrix set id
+ALIAS_MATRIX = re.compile(r"^EPSG:3857:(\d+)$")
+XML_MEDIA = ("application/xml", "text/xml", "application/*", "text/*", "*/*")
+WsgiResult = Iterable[bytes]
+
+
+class _KvpCapabilities(Capabilities):
+    def template_context(self):
+        context = super().template_context()
+        context["dimension_keys"] = {TIME.lower(): TIME}
+        return context
+
+
+class TileService:
+    """MapProxy built from the generated configuration, rebuilt when the file changes."""
+
+    def __init__(self, config: Path, renderer: Renderer):
+        self.config = config
+        register_source_type(renderer)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._app = None
+        self._catalog = TileCatalog({}, {})
+        self._abstracts: dict[str, str] = {}
+
+    def app(self):
+        self._refresh()
+        return self._app
+
+    def catalog(self) -> TileCatalog:
+        self._refresh()
+        return self._catalog
+
+    def _refresh(self) -> None:
+        try:
+            stat = os.stat(self.config)
+        except FileNotFoundError:
+            raise ServiceUnavailable(f"no tile configuration at {self.config}: run "
+                                     "`eoscope generate`") from None
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        with self._lock:
+            if stamp != self._stamp:
+                self._app = _build(self.config)
+                config = yaml.safe_load(self.config.read_text())
+                self._catalog = catalog_of(config)
+                self._abstracts = {layer["name"]: layer.get("md", {}).get("abstract", "")
+                                   for layer in config.get("layers", [])}
+                self._stamp = stamp
+
+    def wmts(self, environ: dict, start_response: Callable) -> WsgiResult:
+        """/wmts: KVP when there is a query and no path, else REST."""
+        path = environ.get("PATH_INFO", "")[len("/wmts"):]
+        if path in ("", "/"):
+            return self._kvp(environ, start_response)
+        return self._rest(_alias_path(path), environ, start_response)
+
+    def _kvp(self, environ: dict, start_response: Callable) -> WsgiResult:
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        params = Params.from_pairs(_alias_pairs(pairs))
+        try:
+            params = check_kvp(params, self.catalog())
+        except OGCException as error:
+            return _answer(render(error, Dialect.OWS_11), start_response)
+        environ = {**environ, "PATH_INFO": "/service", "QUERY_STRING": urlencode(params.items)}
+        if (params.get("REQUEST") or "").lower() == "getcapabilities":
+            return self._capabilities(environ, start_response, requested_sections(params))
+        return self.app()(environ, start_response)
+
+    def _rest(self, path: str, environ: dict, start_response: Callable) -> WsgiResult:
+        if path == CAPABILITIES_PATH:
+            accept = environ.get("HTTP_ACCEPT", "")
+            if accept and not any(m in accept for m in XML_MEDIA):
+                start_response("406 Not Acceptable", [("Content-Type", "text/plain")])
+                return [b"capabilities are available as application/xml only\n"]
+            return self._capabilities({**environ, "PATH_INFO": "/wmts" + path},
+                                      start_response, None)
+        try:
+            path = check_rest_tile(path, self.catalog())
+        except OGCException as error:
+            return _answer(render_rest(error, Dialect.OWS_11), start_response)
+
+        def not_found_for_errors(status, headers, exc_info=None):
+            if status.startswith("400"):
+                status = "404 Not Found"
+            return start_response(status, headers, exc_info)
+
+        return self.app()({**environ, "PATH_INFO": "/wmts" + path}, not_found_for_errors)
+
+    def _capabilities(self, environ: dict, start_response: Callable,
+                      sections: set[str] | None) -> WsgiResult:
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = b"".join(self.app()(environ, capture))
+        if captured["status"].startswith("200"):
+            body = edit(body, WEBMERCATOR, ALIAS, self._abstracts)
+            if sections is not None:
+                body = keep_sections(body, sections)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def xyz(self, environ: dict, start_response: Callable, layer: str, date: str, z: int, x: int,
+            y: int, extension: str, tms: bool = False) -> WsgiResult:
+        """/tiles/{layer}/{date}/{z}/{x}/{y}.png (XYZ) or /tiles/tms/... (row from the south)."""
+        row = (2 ** z - 1 - y) if tms else y
+        path = f"/{layer}/default/{WEBMERCATOR}/{date}/{z}/{row}/{x}.{extension}"
+        environ = {**environ, "QUERY_STRING": "", "wsgi.input": BytesIO()}
+        return self._rest(path, environ, start_response)
+
+
+def _answer(rendered, start_response: Callable) -> WsgiResult:
+    start_response(f"{rendered.status} {'Not Found' if rendered.status == 404 else 'Bad Request'}",
+                   [("Content-Type", rendered.content_type),
+                    ("Content-Length", str(len(rendered.body)))])
+    return [rendered.body]
+
+
+def _build(config: Path):
+    app = make_wsgi_app(str(config), ignore_config_warnings=False)
+    for handler in set(app.handlers.values()):
+        for server in getattr(handler, "services", {}).values():  # OWSServer wraps KVP ones
+            if type(server) is WMTSServer:  # the KVP server; the REST one is a subclass
+                server.capabilities_class = _KvpCapabilities
+    return app
+
+
+def _alias_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """KVP: TileMatrixSet=EPSG:3857 & TileMatrix=EPSG:3857:z → GoogleMapsCompatible & z."""
+    result = []
+    for key, value in pairs:
+        if key.lower() == "tilematrixset" and value == ALIAS:
+            value = WEBMERCATOR
+        elif key.lower() == "tilematrix" and (level := ALIAS_MATRIX.match(value)):
+            value = level[1]
+        result.append((key, value))
+    return result
+
+
+def _alias_path(path: str) -> str:
+    """REST: .../EPSG:3857/{Time}/EPSG:3857:z/... → .../GoogleMapsCompatible/{Time}/z/..."""
+    parts = path.split("/")
+    if ALIAS in parts:
+        parts = [WEBMERCATOR if p == ALIAS else p for p in parts]
+        parts = [m[1] if (m := ALIAS_MATRIX.match(p)) else p for p in parts]
+    return "/".join(parts)

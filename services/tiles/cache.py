@@ -1,0 +1,109 @@
+"""Work on the tile cache through MapProxy's own cache objects: invalidate the tiles of a date
+over a footprint (after ingest), and seed tiles for dates, levels and an area (resumable)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapproxy.cache.tile import Tile
+from mapproxy.config.loader import load_configuration
+from mapproxy.srs import SRS
+
+from services.tiles.config import WEBMERCATOR
+from services.tiles.source import Renderer, register_source_type
+
+DIMENSION = "time"  # MapProxy's key for the Time dimension in caches
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A product added or replaced: its layer, date and lon/lat bounding box."""
+
+    layer: str
+    date: str
+    bbox: tuple[float, float, float, float]
+
+
+def _tile_managers(config: Path, layer: str, renderer: Renderer | None = None):
+    register_source_type(renderer)
+    configuration = load_configuration(str(config))
+    cache = configuration.caches.get(f"{layer}_cache")
+    return [] if cache is None else cache.caches()
+
+
+def _affected(grid, bbox: tuple[float, ...], level: int) -> Iterator[tuple[int, int, int]]:
+    box = SRS(4326).transform_bbox_to(grid.srs, bbox)
+    try:
+        _, _, coords = grid.get_affected_level_tiles(box, level)
+    except Exception:  # noqa: BLE001 — MapProxy raises for an area outside the grid
+        return
+    yield from (c for c in coords if c is not None)
+
+
+def invalidate(config: Path, changes: list[Change]) -> int:
+    """Remove the cached tiles of each change's date that intersect its footprint, at every
+    level of every grid; other dates and places are left alone. Returns tiles removed."""
+    removed = 0
+    for change in changes:
+        dimensions = {DIMENSION: change.date}
+        for grid, _extent, manager in _tile_managers(config, change.layer):
+            for level in range(grid.levels):
+                if not os.path.isdir(manager.cache.level_location(level, dimensions=dimensions)):
+                    continue
+                for coord in _affected(grid, change.bbox, level):
+                    tile = Tile(coord)
+                    if manager.cache.is_cached(tile, dimensions=dimensions):
+                        manager.cache.remove_tile(tile, dimensions=dimensions)
+                        removed += 1
+    return removed
+
+
+@dataclass(frozen=True)
+class SeedTask:
+    layer: str
+    dates: tuple[str, ...]
+    levels: tuple[int, ...]
+    bbox: tuple[float, float, float, float]   # lon/lat
+    grid: str = WEBMERCATOR
+
+
+def seed(config: Path, renderer: Renderer, task: SeedTask, state: Path,
+         progress: Progress | None = None) -> int:
+    """Render the task's tiles into the cache, metatile by metatile. Progress is recorded in
+    ``state`` after each (date, level), so an interrupted seed resumes where it stopped;
+    tiles already cached are not rendered again. Returns tiles seeded in this run."""
+    done = set(json.loads(state.read_text())) if state.exists() else set()
+    managers = [(g, m) for g, _e, m in _tile_managers(config, task.layer, renderer)
+                if g.name == task.grid]
+    if not managers:
+        raise ValueError(f"layer {task.layer} has no cache on grid {task.grid}")
+    grid, manager = managers[0]
+    steps = [(d, z) for d in task.dates for z in task.levels]
+    seeded = 0
+    for i, (date, level) in enumerate(steps, start=1):
+        key = f"{date}/{level}"
+        if key not in done:
+            coords = list(_affected(grid, task.bbox, level))
+            for start in range(0, len(coords), 16):
+                manager.load_tile_coords(coords[start:start + 16], dimensions={DIMENSION: date})
+            seeded += len(coords)
+            done.add(key)
+            state.parent.mkdir(parents=True, exist_ok=True)
+            state.write_text(json.dumps(sorted(done)))
+        if progress:
+            progress(i, len(steps), f"{task.layer} {key}")
+    return seeded
+
+
+def changes_for(registry, products) -> list[Change]:
+    """The tile changes ingested products cause: each WMS layer of their collection, on their
+    date, over their footprint."""
+    return [Change(layer.name, product.date, product.bbox)
+            for product in products
+            for layer in registry.collections[product.collection].layers
+            if "wms" in layer.services]
