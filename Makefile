@@ -6,7 +6,8 @@ VAR = var
 
 .PHONY: run test setup setup-test lint bench clean
 
-run: setup $(VAR)/.indexed
+run: setup $(VAR)/archive/.complete
+	$(EOSCOPE) ingest
 	$(EOSCOPE) serve --port $(PORT)
 
 test: setup-test
@@ -18,13 +19,10 @@ setup:
 setup-test:
 	@bash deploy/setup.sh --test
 
-# The demo archive, then the index and the mapfile; each redone only when its input changed.
+# The demo archive is made once; `eoscope ingest` then re-indexes only new or changed products
+# and regenerates the service configurations, so a second `make run` starts in seconds.
 $(VAR)/archive/.complete:
 	$(EOSCOPE) demo-data
-	touch $@
-
-$(VAR)/.indexed: $(VAR)/archive/.complete $(wildcard layers/*.yaml)
-	$(EOSCOPE) ingest
 	touch $@
 
 lint: setup-test
