@@ -40,3 +40,21 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     "$VENV/bin/python" -m pip install -q -e ".$extras"
     touch "$stamp"
 fi
+
+# pycsw 2.6.2 (the newest on PyPI) pins OWSLib<0.29, and its __init__ makes pkg_resources verify
+# that pin at import time; the tests use OWSLib 0.35. So pycsw is installed without its
+# dependencies (geolinks and xmltodict are in pyproject.toml; lxml, pyproj and shapely too), and
+# the pin is relaxed in its installed metadata. SQLAlchemy is not needed: eoscope's repository
+# class (services/catalogue/csw) replaces pycsw's SQLAlchemy repository.
+PYCSW_VERSION=2.6.2
+pycsw_stamp="$VENV/.eoscope-pycsw-$PYCSW_VERSION"
+if [[ ! -f "$pycsw_stamp" ]]; then
+    echo "setup: installing pycsw $PYCSW_VERSION into $VENV" >&2
+    "$VENV/bin/python" -m pip install -q --no-deps "pycsw==$PYCSW_VERSION" 2>&1 \
+        | grep -v "dependency resolver\|pycsw .* requires OWSLib" >&2 || true
+    metadata=$("$VENV/bin/python" -c 'import importlib.metadata as m
+print(next(f.locate() for f in m.distribution("pycsw").files if f.name == "METADATA"))')
+    sed -i 's/^Requires-Dist: OWSLib<0.29$/Requires-Dist: OWSLib/' "$metadata"
+    "$VENV/bin/python" -W ignore -c "import pycsw.server"
+    touch "$pycsw_stamp"
+fi
