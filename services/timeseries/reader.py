@@ -63,10 +63,16 @@ class DateValues:
 
 
 class Reader:
+    """Reads dates for one request: the geometries' pixels are fixed, the products vary."""
+
     def __init__(self, pool: DatasetPool, grid: QueryGrid, layer: SeriesLayer):
         self.pool = pool
         self.grid = grid
         self.layer = layer
+        self._centres: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._clouds = np.zeros(256, dtype=bool)  # class → masked, for byte classifications
+        if layer.mask is not None:
+            self._clouds[[c for c in layer.mask.classes if 0 <= c < 256]] = True
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
         mosaics = [[_Mosaic(p) for p in pixels.patches] for pixels in geometries]
@@ -110,7 +116,9 @@ class Reader:
                     sample = self._gather(dataset, source.crs, mosaic.patch, ok)
                     if sample is not None:
                         scene, inside = sample
-                        ok = ok & ~(inside & np.isin(scene, classes))
+                        cloudy = self._clouds[scene] if scene.dtype == np.uint8 else \
+                            np.isin(scene, classes)
+                        ok = ok & ~(inside & cloudy)
                 result.append((mosaic, dn, ok))
         return result
 
@@ -139,13 +147,17 @@ class Reader:
         row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
         height, width = int(wanted_rows.max()) - row0 + 1, int(wanted_cols.max()) - col0 + 1
         block = dataset.read(1, window=Window(col0, row0, width, height))
-        values = block[np.clip(rows - row0, 0, height - 1), np.clip(cols - col0, 0, width - 1)]
+        values = block[np.minimum(np.maximum(rows - row0, 0), height - 1),
+                       np.minimum(np.maximum(cols - col0, 0), width - 1)]
         return values, inside
 
     def _indices(self, dataset: DatasetReader, crs: str, patch: Patch
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Row and column in ``dataset`` of each patch pixel's centre (broadcastable)."""
-        xs, ys = self.grid.centres(patch)
+        centres = self._centres.get(id(patch))
+        if centres is None:
+            centres = self._centres[id(patch)] = self.grid.centres(patch)
+        xs, ys = centres
         t = dataset.transform
         if crs == self.grid.crs and t.b == 0 and t.d == 0:
             cols = np.floor((xs - t.c) / t.a).astype(np.int64)

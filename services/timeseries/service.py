@@ -7,6 +7,7 @@ comes back as a problem document (400, 404 or 413), never as an exception.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -147,13 +148,19 @@ class TimeSeriesService:
         by_date = self.catalog.sources(layer, span.start, span.end, shapely.union_all(shapes))
         reader = Reader(self.pool, grid, layer)
 
-        def one(day: str) -> DateResult:
-            read = reader.read(by_date[day], pixels)
-            return DateResult(day, [reduce(layer, values, px.total)
-                                    for values, px in zip(read.values, pixels, strict=True)],
-                              read.products)
+        def dates(days: list[str]) -> list[DateResult]:
+            results = []
+            for day in days:
+                read = reader.read(by_date[day], pixels)
+                results.append(DateResult(day, [
+                    reduce(layer, values, px.total)
+                    for values, px in zip(read.values, pixels, strict=True)], read.products))
+            return results
 
-        return list(self.executor.map(one, sorted(by_date)))
+        days = sorted(by_date)
+        size = max(1, math.ceil(len(days) / self.limits.read_threads))  # one batch a thread
+        batches = [days[i:i + size] for i in range(0, len(days), size)]
+        return [result for batch in self.executor.map(dates, batches) for result in batch]
 
     def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str]:
         layer = self.table.resolve(request.layer or "")

@@ -29,6 +29,9 @@ def tidy(value: float) -> float:
 def summary(band: Band, dn: np.ndarray, total: int) -> dict[str, float | int | str]:
     if dn.size == 0:
         result: dict[str, float | int | str] = dict.fromkeys(STATISTICS, NAN)
+    elif dn.size == 1:  # a point: skip numpy's reductions
+        value = tidy(float(dn[0]) * band.scale + band.offset)
+        result = {"average": value, "median": value, "stdDev": 0.0, "min": value, "max": value}
     else:
         values = physical(band, dn)
         result = {"average": tidy(values.mean()), "median": tidy(np.median(values)),
