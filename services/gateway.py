@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
 from services import registry as registry_module
+from services.catalogue.csw import CswApp
 from services.index import ProductIndex
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer
@@ -42,6 +43,7 @@ class Gateway:
                               settings.limits)
         self.tiles = TileService(settings.mapproxy_config, self.ows)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
+        self.csw = CswApp(settings, self.registry, settings.index)
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.routes = Map([
@@ -50,6 +52,7 @@ class Gateway:
             Rule("/ows", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wms", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
+            Rule("/csw", endpoint="csw"),
             Rule("/timeseries", endpoint="timeseries"),
             Rule("/timeseries/<path:rest>", endpoint="timeseries"),
             Rule("/wmts", endpoint="wmts"),
@@ -99,6 +102,9 @@ class Gateway:
         return WsgiResponse.from_app(
             lambda environ, start: self.tiles.xyz(environ, start, tms=tms, **tile),
             request.environ)
+
+    def _csw(self, request: Request) -> WsgiResponse:
+        return WsgiResponse.from_app(self.csw, request.environ)
 
     def _timeseries(self, request: Request, rest: str = "") -> WsgiResponse:
         return self.timeseries(request)
