@@ -219,16 +219,16 @@ class Report:
 
     def table(self) -> str:
         lines = [f"## {self.benchmark}   ({self.command})",
-                 f"{'way':44} {'n':>5} {'median ms':>10} {'p90 ms':>9} {'mean ms':>9}"
+                 f"{'way':50} {'n':>5} {'median ms':>10} {'p90 ms':>9} {'mean ms':>9}"
                  f" {'min ms':>8}"]
         for s in self.stats:
-            lines.append(f"{s.name:44} {s.samples:5d} {s.median_ms:10.2f} {s.p90_ms:9.2f}"
+            lines.append(f"{s.name:50} {s.samples:5d} {s.median_ms:10.2f} {s.p90_ms:9.2f}"
                          f" {s.mean_ms:9.2f} {s.min_ms:8.2f}")
         for name, value in self.ratios.items():
             target = self.targets.get(name)
             verdict = "" if target is None else \
                 f"   target {target}: {'met' if self.met.get(name) else 'MISSED'}"
-            lines.append(f"ratio {name:38} {value:6.3f}{verdict}")
+            lines.append(f"ratio {name:44} {value:6.3f}{verdict}")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -21,11 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 timed passes instead of 10")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the gateway app without HTTP and with a lean client")
+    parser.add_argument("--variants", action="store_true",
+                        help="also time in-process variants of the WMS path (see README)")
     args = parser.parse_args(argv)
     repeat = 3 if args.quick else 10
     started = time.perf_counter()
     reports: list[Report] = [
-        wms_getmap.run(repeat=repeat, breakdown=args.breakdown),
+        wms_getmap.run(repeat=repeat, breakdown=args.breakdown, variants=args.variants),
         wcs_getcoverage.run(repeat=repeat, breakdown=args.breakdown),
     ]
     elapsed = time.perf_counter() - started
