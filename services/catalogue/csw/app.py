@@ -1,0 +1,100 @@
+"""The WSGI adapter: every request runs ``pycsw.server.Csw`` with eoscope's fixed
+configuration and the records of the live product index.
+
+Unlike pycsw's own ``wsgi.py``, no request parameter chooses a configuration (a ``config``
+parameter is dropped), POST bodies are bounded, and an unexpected failure is answered with an
+OWS exception report, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Iterable
+from functools import partial
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+from wsgiref.util import application_uri
+from xml.sax.saxutils import escape
+
+from services.catalogue.csw.config import pycsw_config, with_url
+from services.catalogue.csw.repository import RecordSource
+from services.catalogue.csw.view import collection_rows, connect
+from services.registry import Registry
+from services.settings import Settings
+
+with warnings.catch_warnings():  # pycsw 2.6.2 imports the deprecated cgi and pkg_resources
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pycsw.server import Csw
+
+LOG = logging.getLogger("eoscope.csw")
+MAX_POST_BYTES = 1 << 20
+REPORT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+          '<ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" version="1.2.0">'
+          '<ows:Exception exceptionCode="{code}" locator="{locator}"><ows:ExceptionText>{text}'
+          '</ows:ExceptionText></ows:Exception></ows:ExceptionReport>')
+
+
+class CswApp:
+    """CSW 2.0.2 and 3.0 at one endpoint (``/csw`` under the gateway)."""
+
+    def __init__(self, settings: Settings, registry: Registry, index_path: Path):
+        self.settings = settings
+        self.registry = registry
+        self.index_path = index_path
+        self.config = pycsw_config(settings)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        status, content_type, body = self.respond(environ)
+        start_response(status, [("Content-Type", content_type),
+                                ("Content-Length", str(len(body)))])
+        return [body]
+
+    def respond(self, environ: dict) -> tuple[str, str, bytes]:
+        """(status, content type, body) of one request."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if environ.get("REQUEST_METHOD") == "POST" and not 0 <= length <= MAX_POST_BYTES:
+            return _report("400 Bad Request", "NoApplicableCode", "request",
+                           f"a POST body must be 0 to {MAX_POST_BYTES} bytes")
+        base = (self.settings.public_url or application_uri(environ)).rstrip("/")
+        if base.endswith("/csw"):
+            base = base[:-4]
+        env = _fixed_environ(environ, length)
+        csw = Csw(with_url(self.config, f"{base}/csw"), env)
+        rows = collection_rows(self.registry, self.settings.contact_organization, base,
+                               self.settings.archive)
+        csw.context.eoscope_records = RecordSource(partial(connect, self.index_path, rows))
+        try:
+            status, body = csw.dispatch_wsgi()
+        except Exception:  # noqa: BLE001 — a bug must still answer in the standard's shape
+            LOG.exception("CSW request failed: %s", env.get("QUERY_STRING"))
+            return _report("500 Internal Server Error", "NoApplicableCode", "request",
+                           "the catalogue failed on this request; see the server log")
+        finally:
+            repository = getattr(csw, "repository", None)
+            if repository is not None and hasattr(repository, "close"):
+                repository.close()
+        content_type = csw.contenttype
+        if isinstance(content_type, bytes):
+            content_type = content_type.decode()
+        return status, str(content_type), body if isinstance(body, bytes) else body.encode()
+
+
+def _fixed_environ(environ: dict, length: int) -> dict:
+    """The request as pycsw sees it: no ``config`` parameter, the body read within bounds."""
+    env = dict(environ)
+    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    env["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs if k.lower() != "config"])
+    if environ.get("REQUEST_METHOD") == "POST":
+        body = environ["wsgi.input"].read(length) if length else b""
+        env["wsgi.input"], env["CONTENT_LENGTH"] = BytesIO(body), str(len(body))
+    return env
+
+
+def _report(status: str, code: str, locator: str, text: str) -> tuple[str, str, bytes]:
+    body = REPORT.format(code=code, locator=locator, text=escape(text))
+    return status, "application/xml", body.encode()

@@ -1,0 +1,121 @@
+"""The records view: pycsw's column names, each with its SQL for a product and a collection.
+
+pycsw's filter parser turns CSW constraints into SQL over these column names (its
+``md_core_model`` mappings), so the view lets pycsw filter the live product index itself.
+Products come from ``products`` (alias ``p``) joined with the registry's collections (``c``);
+collections from ``c`` joined with their products' extent (``e``). A column pycsw knows but
+eoscope has nothing for is NULL.
+"""
+
+from __future__ import annotations
+
+from services.catalogue.csw.links import BBOX, DATE, file_link_sql
+from services.catalogue.records import URN_PREFIX as URN
+
+GMD = "http://www.isotc211.org/2005/gmd"
+
+_WKT = ("printf('POLYGON((%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f))',"
+        " {t}.minx, {t}.miny, {t}.minx, {t}.maxy, {t}.maxx, {t}.maxy, {t}.maxx, {t}.miny,"
+        " {t}.minx, {t}.miny)")
+_FILE = file_link_sql("f.band", "f.path", "f.size", "c.download_base", "c.archive")
+_FILES = (f"(SELECT group_concat({_FILE}, '^')"
+          " FROM (SELECT * FROM files WHERE product_id = p.id ORDER BY band) f)")
+_PRODUCT_LINKS = (f"nullif(trim(replace(replace(c.product_links, '{DATE}', p.date), '{BBOX}',"
+                  " printf('%.6f%%2C%.6f%%2C%.6f%%2C%.6f', p.minx, p.miny, p.maxx, p.maxy))"
+                  f" || '^' || coalesce({_FILES}, ''), '^'), '')")
+_PRODUCT_TITLE = "c.title || ' ' || p.platform || ' ' || p.tile || ' ' || p.date"
+_PRODUCT_ABSTRACT = ("c.title || ' product ' || p.name || ', acquired ' || p.time || ' by '"
+                     " || p.platform || ' over tile ' || p.tile || coalesce(', cloud cover '"
+                     " || printf('%.1f', p.cloud_cover) || ' %', '') || '.'")
+
+# (column, product SQL, collection SQL)
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("identifier", f"'{URN}' || p.collection || ':' || p.name", f"'{URN}' || c.collection"),
+    ("typename", "'csw:Record'", "'csw:Record'"),
+    ("schema", f"'{GMD}'", f"'{GMD}'"),
+    ("mdsource", "'local'", "'local'"),
+    ("insert_date", "p.ingested_at", "e.ingested_at"),
+    ("xml", "NULL", "NULL"),
+    ("anytext", f"p.name || ' ' || p.collection || ' ' || {_PRODUCT_TITLE} || ' ' || c.abstract"
+                " || ' ' || c.keywords || ' ' || c.instrument",
+     "c.collection || ' ' || c.title || ' ' || c.abstract || ' ' || c.keywords || ' '"
+     " || c.platform || ' ' || c.instrument"),
+    ("language", "'en'", "'en'"),
+    ("type", "'dataset'", "'series'"),
+    ("title", "p.name", "c.title"),
+    ("title_alternate", _PRODUCT_TITLE, "c.collection"),
+    ("abstract", _PRODUCT_ABSTRACT, "c.abstract"),
+    ("keywords", "c.keywords || ',' || p.platform || ',' || p.tile", "c.keywords"),
+    ("keywordstype", "'theme'", "'theme'"),
+    ("format", "'image/tiff; application=geotiff'", "'image/tiff; application=geotiff'"),
+    ("source", "p.folder", "NULL"),
+    ("date", "p.time", "e.time_end"),
+    ("date_modified", "p.ingested_at", "e.ingested_at"),
+    ("date_creation", "NULL", "NULL"),
+    ("date_publication", "p.ingested_at", "e.ingested_at"),
+    ("date_revision", "NULL", "NULL"),
+    ("wkt_geometry", _WKT.format(t="p"), f"CASE WHEN e.minx IS NULL THEN NULL ELSE"
+                                         f" {_WKT.format(t='e')} END"),
+    ("crs", "'urn:ogc:def:crs:EPSG::' || substr(p.crs, 6)", "c.crs"),
+    ("organization", "c.organization", "c.organization"),
+    ("creator", "c.organization", "c.organization"),
+    ("publisher", "c.organization", "c.organization"),
+    ("contributor", "NULL", "NULL"),
+    ("relation", f"'{URN}' || p.collection", "NULL"),
+    ("parentidentifier", f"'{URN}' || p.collection", "NULL"),
+    ("topicategory", "'imageryBaseMapsEarthCover'", "'imageryBaseMapsEarthCover'"),
+    ("resourcelanguage", "NULL", "NULL"),
+    ("geodescode", "NULL", "NULL"),
+    ("denominator", "NULL", "NULL"),
+    ("distancevalue", "c.resolution", "c.resolution"),
+    ("distanceuom", "'m'", "'m'"),
+    ("time_begin", "p.time", "e.time_begin"),
+    ("time_end", "p.time", "e.time_end"),
+    ("servicetype", "NULL", "NULL"),
+    ("servicetypeversion", "NULL", "NULL"),
+    ("operation", "NULL", "NULL"),
+    ("couplingtype", "NULL", "NULL"),
+    ("operateson", "NULL", "NULL"),
+    ("operatesonidentifier", "NULL", "NULL"),
+    ("operatesoname", "NULL", "NULL"),
+    ("degree", "NULL", "NULL"),
+    ("accessconstraints", "NULL", "NULL"),
+    ("otherconstraints", "NULL", "NULL"),
+    ("classification", "NULL", "NULL"),
+    ("conditionapplyingtoaccessanduse", "NULL", "NULL"),
+    ("lineage", "NULL", "NULL"),
+    ("responsiblepartyrole", "'originator'", "'originator'"),
+    ("specificationtitle", "NULL", "NULL"),
+    ("specificationdate", "NULL", "NULL"),
+    ("specificationdatetype", "NULL", "NULL"),
+    ("securityconstraints", "NULL", "NULL"),
+    ("links", _PRODUCT_LINKS, "nullif(c.collection_links, '')"),
+    # not pycsw's: the envelope, so spatial filters can skip far records in SQL
+    ("minx", "p.minx", "e.minx"),
+    ("miny", "p.miny", "e.miny"),
+    ("maxx", "p.maxx", "e.maxx"),
+    ("maxy", "p.maxy", "e.maxy"),
+)
+NAMES = frozenset(name for name, _product, _collection in COLUMNS)
+
+COLLECTIONS_TABLE = """
+CREATE TEMP TABLE csw_collections (
+    collection TEXT PRIMARY KEY, title TEXT NOT NULL, abstract TEXT NOT NULL,
+    keywords TEXT NOT NULL, platform TEXT NOT NULL, instrument TEXT NOT NULL,
+    crs TEXT NOT NULL, resolution TEXT NOT NULL, organization TEXT NOT NULL,
+    collection_links TEXT NOT NULL, product_links TEXT NOT NULL,
+    download_base TEXT NOT NULL, archive TEXT NOT NULL)
+"""
+_EXTENT = ("(SELECT collection, min(minx) AS minx, min(miny) AS miny, max(maxx) AS maxx,"
+           " max(maxy) AS maxy, min(time) AS time_begin, max(time) AS time_end,"
+           " max(ingested_at) AS ingested_at FROM products GROUP BY collection)")
+
+
+def view_sql() -> str:
+    """``CREATE TEMP VIEW records``: one row per product and one per registry collection."""
+    products = ",\n  ".join(f"{sql} AS {name}" for name, sql, _ in COLUMNS)
+    collections = ",\n  ".join(f"{sql} AS {name}" for name, _, sql in COLUMNS)
+    return (f"CREATE TEMP VIEW records AS\nSELECT\n  {products}\n"
+            f"FROM main.products p JOIN csw_collections c ON c.collection = p.collection\n"
+            f"UNION ALL\nSELECT\n  {collections}\n"
+            f"FROM csw_collections c LEFT JOIN {_EXTENT} e ON e.collection = c.collection")

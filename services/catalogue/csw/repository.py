@@ -1,0 +1,161 @@
+"""pycsw's repository interface over the records view (``repository.source`` in the config).
+
+pycsw builds the repository itself, as ``IndexRepository(context, repo_filter)``; the adapter
+hands it the request's :class:`RecordSource` on the context (``context.eoscope_records``), so
+nothing is global. Queries run on the live index: pycsw's filter parser gives an SQL
+where-clause over the view's columns, SQLite does the filtering, sorting and paging.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from shapely import wkt
+from shapely.errors import ShapelyError
+
+from services.catalogue.csw.columns import NAMES
+
+# pycsw's spatial SQL; predicates true only where the envelopes meet get an envelope test first
+_SPATIAL = re.compile(r"query_spatial\(wkt_geometry,'([^']*)','(\w+)','[^']*'\) = 'true'")
+_MEETING = {"bbox", "intersects", "contains", "crosses", "equals", "overlaps", "touches",
+            "within"}
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Opens a connection with the ``records`` view (see :mod:`.view`); one per request."""
+
+    connect: Callable[[], sqlite3.Connection]
+
+
+class IndexRepository:
+    """The read-only repository pycsw queries; transactions are not offered."""
+
+    dbtype = "sqlite"
+    fts = False
+
+    def __init__(self, context: Any, repo_filter: str | None = None):
+        self.context = context
+        self.filter = repo_filter
+        self.source: RecordSource = context.eoscope_records
+        self.queryables = _queryables(context)
+        self._db: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = self.source.connect()
+        return self._db
+
+    def close(self) -> None:
+        """Close the request's connection (the adapter calls this after each request)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _rows(self, sql: str, params: dict | tuple = ()) -> list[SimpleNamespace]:
+        cursor = self._connection().execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in cursor]
+
+    def _values(self, sql: str, params: dict | tuple = ()) -> list[tuple]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def _where(self, where: str | None = None) -> str:
+        clauses = [f"({_with_envelopes(where)})"] if where else []
+        if self.filter:
+            clauses.append(f"({self.filter})")
+        return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+    def query_ids(self, ids: list[str]) -> list[SimpleNamespace]:
+        marks = ", ".join("?" for _ in ids) or "NULL"
+        return self._rows(f"SELECT * FROM records{self._where(f'identifier IN ({marks})')}",
+                          tuple(ids))
+
+    def query_domain(self, domain: str, typenames: Any, domainquerytype: str = "list",
+                     count: bool = False) -> list[tuple]:
+        column = _column(domain)
+        where = self._where()
+        if domainquerytype == "range":
+            return self._values(f"SELECT min({column}), max({column}) FROM records{where}")
+        if count:
+            return self._values(f"SELECT {column}, count({column}) FROM records{where}"
+                                f" GROUP BY {column}")
+        return self._values(f"SELECT DISTINCT {column} FROM records{where}")
+
+    def query_insert(self, direction: str = "max") -> str | None:
+        function = "min" if direction == "min" else "max"
+        return self._values(f"SELECT {function}(insert_date) FROM records{self._where()}")[0][0]
+
+    def query_source(self, source: str) -> list[SimpleNamespace]:
+        return self._rows(f"SELECT * FROM records{self._where('source = ?')}", (source,))
+
+    def query(self, constraint: dict, sortby: dict | None = None, typenames: Any = None,
+              maxrecords: int = 10, startposition: int = 0) -> list:
+        where = self._where(constraint.get("where"))
+        params = {f"pvalue{n}": v for n, v in enumerate(constraint.get("values", []))}
+        total = self._values(f"SELECT count(*) FROM records{where}", params)[0][0]
+        params.update(limit=int(maxrecords), offset=int(startposition))
+        rows = self._rows(f"SELECT * FROM records{where}{_order(sortby)}"
+                          " LIMIT :limit OFFSET :offset", params)
+        return [str(total), rows]
+
+    def insert(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the catalogue is read-only: records come from the product index")
+
+    update = delete = insert
+
+
+def _queryables(context: Any) -> dict[str, dict]:
+    """Every typename's queryables flattened into ``_all``, as pycsw's own repository does."""
+    queryables: dict[str, dict] = {}
+    for typename in context.model["typenames"].values():
+        for name, properties in typename["queryables"].items():
+            queryables.setdefault(name, {}).update(properties)
+    everything: dict = {}
+    for properties in queryables.values():
+        everything.update(properties)
+    everything.update(context.md_core_model["mappings"])
+    queryables["_all"] = everything
+    return queryables
+
+
+def _column(name: str) -> str:
+    if name not in NAMES:
+        raise RuntimeError(f"not a queryable column: {name}")
+    return name
+
+
+def _order(sortby: dict | None) -> str:
+    if not sortby:
+        return " ORDER BY identifier"
+    column = _column(sortby["propertyname"])
+    if sortby.get("spatial"):
+        column = f"get_geometry_area({column})"
+    direction = "DESC" if sortby.get("order") == "DESC" else "ASC"
+    return f" ORDER BY {column} {direction}, identifier"
+
+
+def _with_envelopes(where: str) -> str:
+    """Put an envelope test in front of each spatial predicate that needs the geometries to
+    meet, so SQLite skips far records before calling shapely. The result is equivalent."""
+
+    def prefilter(match: re.Match) -> str:
+        if match.group(2) not in _MEETING:
+            return match.group(0)
+        try:
+            bounds = wkt.loads(match.group(1)).bounds
+        except (ShapelyError, ValueError):
+            return match.group(0)
+        if not all(math.isfinite(b) for b in bounds):
+            return match.group(0)
+        minx, miny, maxx, maxy = bounds
+        return (f"(maxx >= {minx!r} AND minx <= {maxx!r} AND maxy >= {miny!r}"
+                f" AND miny <= {maxy!r} AND {match.group(0)})")
+
+    return _SPATIAL.sub(prefilter, where)

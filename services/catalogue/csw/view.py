@@ -1,0 +1,119 @@
+"""A connection to the product index with the records view pycsw queries.
+
+Each connection gets a TEMP table of the registry's collections (with links for the request's
+base URL) and the TEMP view ``records`` over the live ``products`` table, so a product ingested
+a moment ago is a record at once. pycsw's SQL calls ``query_spatial`` and, to sort by
+geometry, ``get_geometry_area``: both are registered here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+from shapely import wkt
+from shapely.errors import ShapelyError
+from shapely.geometry.base import BaseGeometry
+
+from services.catalogue.csw.columns import COLLECTIONS_TABLE, view_sql
+from services.catalogue.csw.links import collection_links, product_link_template
+from services.registry import Registry
+
+_PREDICATES = {
+    "bbox": lambda a, b, d: a.intersects(b),
+    "intersects": lambda a, b, d: a.intersects(b),
+    "beyond": lambda a, b, d: a.distance(b) > float(d),
+    "dwithin": lambda a, b, d: a.distance(b) <= float(d),
+    "contains": lambda a, b, d: a.contains(b),
+    "crosses": lambda a, b, d: a.crosses(b),
+    "disjoint": lambda a, b, d: a.disjoint(b),
+    "equals": lambda a, b, d: a.equals(b),
+    "overlaps": lambda a, b, d: a.intersects(b) and not a.touches(b),
+    "touches": lambda a, b, d: a.touches(b),
+    "within": lambda a, b, d: a.within(b),
+}
+
+
+@dataclass(frozen=True)
+class CollectionRow:
+    """One registry collection as the records view sees it."""
+
+    collection: str
+    title: str
+    abstract: str
+    keywords: str
+    platform: str
+    instrument: str
+    crs: str
+    resolution: str
+    organization: str
+    collection_links: str
+    product_links: str
+    download_base: str
+    archive: str
+
+
+def collection_rows(registry: Registry, organization: str, base: str,
+                    archive: Path) -> list[CollectionRow]:
+    """The registry's collections, with links for clients reaching us at ``base``."""
+    archive_prefix = str(archive.absolute()).rstrip("/") + "/"
+    rows = []
+    for collection in registry.collections.values():
+        keywords = dict.fromkeys([collection.platform, collection.instrument,
+                                  collection.product_type,
+                                  *(k for layer in collection.layers for k in layer.keywords)])
+        rows.append(CollectionRow(
+            collection=collection.id, title=collection.title.en,
+            abstract=collection.abstract.en,
+            keywords=",".join(k.replace(",", " ") for k in keywords),
+            platform=collection.platform, instrument=collection.instrument,
+            crs="urn:ogc:def:crs:EPSG::" + collection.grid.crs.split(":")[1],
+            resolution=f"{collection.grid.resolution:g}", organization=organization,
+            collection_links=collection_links(collection, base),
+            product_links=product_link_template(collection, base),
+            download_base=f"{base}/download", archive=archive_prefix))
+    return rows
+
+
+def connect(index_path: Path, collections: Iterable[CollectionRow]) -> sqlite3.Connection:
+    """A read connection to the index with the ``records`` view."""
+    db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, timeout=30)
+    try:
+        db.create_function("query_spatial", 4, query_spatial, deterministic=True)
+        db.create_function("get_geometry_area", 1, geometry_area, deterministic=True)
+        db.execute(COLLECTIONS_TABLE)
+        marks = ", ".join("?" for _ in fields(CollectionRow))
+        db.executemany(f"INSERT INTO csw_collections VALUES ({marks})",
+                       [astuple(row) for row in collections])
+        db.execute(view_sql())
+    except Exception:
+        db.close()
+        raise
+    return db
+
+
+@lru_cache(maxsize=256)
+def _geometry(text: str) -> BaseGeometry:
+    return wkt.loads(text.split(";")[-1])
+
+
+def query_spatial(record_wkt: str | None, query_wkt: str, predicate: str,
+                  distance: str) -> str:
+    """pycsw's spatial predicate, ``'true'`` or ``'false'``; a bad geometry never matches."""
+    test = _PREDICATES.get(predicate)
+    if record_wkt is None or test is None:
+        return "false"
+    try:
+        return "true" if test(_geometry(record_wkt), _geometry(query_wkt), distance) else "false"
+    except (ShapelyError, ValueError, TypeError, AttributeError):
+        return "false"
+
+
+def geometry_area(record_wkt: str | None) -> float:
+    try:
+        return _geometry(record_wkt).area if record_wkt else 0.0
+    except (ShapelyError, ValueError, TypeError, AttributeError):
+        return 0.0
