@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 # Sentinel-2 repeats its ground track every 10 days in 143 orbits; both satellites fly the same
 # tracks. Anchor: the S2A datatake of 2018-06-02T10:50:31Z over Belgium is relative orbit 51.
@@ -67,3 +69,167 @@ def collection_summaries(db: sqlite3.Connection) -> dict[str, CollectionSummary]
         "SELECT collection, count(*), min(time), max(time), min(minx), min(miny), max(maxx),"
         " max(maxy), max(ingested_at) FROM products GROUP BY collection").fetchall()
     return {r[0]: CollectionSummary(r[0], r[1], r[2], r[3], tuple(r[4:8]), r[8]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Bounds of a numeric or time filter; ``None`` leaves a side open."""
+
+    low: float | datetime | None = None
+    high: float | datetime | None = None
+    low_closed: bool = True
+    high_closed: bool = True
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """A product search: every field narrows it; times are timezone-aware datetimes."""
+
+    collections: tuple[str, ...]
+    start: datetime | None = None
+    end: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None   # west, south, east, north
+    names: tuple[str, ...] | None = None
+    platforms: tuple[str, ...] | None = None                # serial identifiers, e.g. S2A
+    tile: str | None = None
+    cloud_cover: Interval | None = None
+    published: tuple[Interval, ...] = ()     # on the ingest time
+    relative_orbit: int | None = None
+    sort: tuple[tuple[str, bool], ...] = (("start", True),)  # (key, ascending)
+    offset: int = 0
+    limit: int = 100
+
+
+SORT_COLUMNS = {"start": "time", "end": "time", "date": "time", "title": "name",
+                "cloudCover": "cloud_cover", "published": "ingested_at",
+                "updated": "ingested_at", "tileId": "tile"}
+_COLUMNS = ("id, collection, name, platform, tile, time, version, cloud_cover, crs,"
+            " minx, miny, maxx, maxy, footprint, folder, ingested_at")
+
+
+def _time_text(value: datetime, column: str, upper: bool) -> str:
+    """A bound in the column's stored format (whole seconds: a fractional lower bound is
+    rounded up, an upper one down, which keeps comparisons exact)."""
+    if value.microsecond and not upper:
+        value = value.replace(microsecond=0) + timedelta(seconds=1)
+    value = value.astimezone(UTC).replace(microsecond=0)
+    if column == "time":
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()  # ingested_at: 2026-01-01T10:00:00+00:00
+
+
+def _interval(column: str, interval: Interval, where: list[str], args: list) -> None:
+    for bound, closed, upper in ((interval.low, interval.low_closed, False),
+                                 (interval.high, interval.high_closed, True)):
+        if bound is None:
+            continue
+        op = ("<=" if closed else "<") if upper else (">=" if closed else ">")
+        value = _time_text(bound, column, upper) if isinstance(bound, datetime) else bound
+        where.append(f"{column} {op} ?")
+        args.append(value)
+
+
+def _bbox(bbox: tuple[float, float, float, float], where: list[str], args: list) -> None:
+    west, south, east, north = bbox
+    where.append("miny <= ? AND maxy >= ?")
+    args += [north, south]
+    if west <= east:
+        where.append("minx <= ? AND maxx >= ?")
+        args += [east, west]
+    else:  # across the antimeridian
+        where.append("(minx <= ? OR maxx >= ?)")
+        args += [east, west]
+
+
+def _orbit(orbit: int, where: list[str], args: list) -> None:
+    """The relative orbit computed from the sensing time in SQL (see s2_relative_orbit)."""
+    where.append(
+        f"((? + CAST(round((julianday(time) - julianday(?)) * {S2_ORBITS / S2_CYCLE_DAYS!r})"
+        f" AS INTEGER)) % {S2_ORBITS} + {S2_ORBITS}) % {S2_ORBITS} + 1 = ?")
+    args += [S2_ANCHOR[1] - 1, S2_ANCHOR[0], orbit]
+
+
+def _where(query: ProductQuery) -> tuple[str, list]:
+    marks = ", ".join("?" * len(query.collections)) or "NULL"
+    where, args = [f"collection IN ({marks})"], list(query.collections)
+    if query.start or query.end:
+        _interval("time", Interval(query.start, query.end), where, args)
+    if query.bbox:
+        _bbox(query.bbox, where, args)
+    for column, values in (("name", query.names), ("platform", query.platforms)):
+        if values is not None:
+            where.append(f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})")
+            args += values
+    if query.tile:
+        where.append("tile = ?")
+        args.append(query.tile)
+    if query.cloud_cover:
+        _interval("cloud_cover", query.cloud_cover, where, args)
+    for interval in query.published:
+        _interval("ingested_at", interval, where, args)
+    if query.relative_orbit is not None:
+        _orbit(query.relative_orbit, where, args)
+    return " AND ".join(where), args
+
+
+def _order(sort: tuple[tuple[str, bool], ...]) -> str:
+    terms = [f"{SORT_COLUMNS[key]} {'ASC' if ascending else 'DESC'}" for key, ascending in sort]
+    return ", ".join([*terms, "name ASC"])
+
+
+class ProductSearch:
+    """Read-only searches over the index file at ``path``; each call opens its own connection,
+    so a product ingested a moment ago is found at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+
+    def summaries(self) -> dict[str, CollectionSummary]:
+        with closing(self._connect()) as db:
+            return collection_summaries(db)
+
+    def count(self, query: ProductQuery) -> int:
+        where, args = _where(query)
+        with closing(self._connect()) as db:
+            return db.execute(f"SELECT count(*) FROM products WHERE {where}", args).fetchone()[0]
+
+    def search(self, query: ProductQuery) -> tuple[int, list[IndexedProduct]]:
+        """(total matches, the requested page)."""
+        where, args = _where(query)
+        with closing(self._connect()) as db:
+            total = db.execute(f"SELECT count(*) FROM products WHERE {where}", args).fetchone()[0]
+            if query.limit <= 0 or query.offset >= total:
+                return total, []
+            rows = db.execute(f"SELECT {_COLUMNS} FROM products WHERE {where}"
+                              f" ORDER BY {_order(query.sort)} LIMIT ? OFFSET ?",
+                              [*args, query.limit, query.offset]).fetchall()
+            return total, _with_files(db, rows)
+
+    def file(self, product: str, path: str) -> tuple[str, int] | None:
+        """(path, size) of an indexed file of the named product, or None."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT f.path, f.size FROM products p JOIN files f ON"
+                             " f.product_id = p.id WHERE p.name = ? AND f.path = ?",
+                             (product, path)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def times(self, collection: str) -> list[str]:
+        """Every acquisition time of a collection, oldest first."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT DISTINCT time FROM products WHERE collection = ?"
+                              " ORDER BY time", (collection,)).fetchall()
+        return [r[0] for r in rows]
+
+
+def _with_files(db: sqlite3.Connection, rows: list[tuple]) -> list[IndexedProduct]:
+    ids = [r[0] for r in rows]
+    files: dict[int, list[tuple[str, str, int]]] = {i: [] for i in ids}
+    for product_id, band, path, size in db.execute(
+            f"SELECT product_id, band, path, size FROM files WHERE product_id IN"
+            f" ({', '.join('?' * len(ids))}) ORDER BY product_id, band", ids):
+        files[product_id].append((band, path, size))
+    return [IndexedProduct(*r[1:9], tuple(r[9:13]), r[13], r[14], r[15], tuple(files[r[0]]))
+            for r in rows]
