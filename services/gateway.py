@@ -19,7 +19,10 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 from services import registry as registry_module
 from services.catalogue.csw import CswApp
+from services.catalogue.download import DownloadService
+from services.catalogue.opensearch import OpenSearchService
 from services.index import ProductIndex
+from services.index.search import ProductSearch
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
@@ -44,6 +47,9 @@ class Gateway:
         self.tiles = TileService(settings.mapproxy_config, self.ows)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
         self.csw = CswApp(settings, self.registry, settings.index)
+        self.opensearch = OpenSearchService(self.registry, ProductSearch(settings.index),
+                                            settings.archive)
+        self.downloads = DownloadService(ProductSearch(settings.index), settings.archive)
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.routes = Map([
@@ -53,6 +59,9 @@ class Gateway:
             Rule("/wms", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
             Rule("/csw", endpoint="csw"),
+            Rule("/catalogue", endpoint="catalogue"),
+            Rule("/catalogue/<path:resource>", endpoint="catalogue"),
+            Rule("/download/<path:path>", endpoint="download"),
             Rule("/timeseries", endpoint="timeseries"),
             Rule("/timeseries/<path:rest>", endpoint="timeseries"),
             Rule("/wmts", endpoint="wmts"),
@@ -105,6 +114,15 @@ class Gateway:
 
     def _csw(self, request: Request) -> WsgiResponse:
         return WsgiResponse.from_app(self.csw, request.environ)
+
+    def _catalogue(self, request: Request, resource: str = "description") -> WsgiResponse:
+        base = (self.settings.public_url or request.url_root).rstrip("/")
+        answer = self.opensearch.handle(resource, request.args.to_dict(flat=True), base,
+                                        request.headers.get("Accept"))
+        return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
+
+    def _download(self, request: Request, path: str) -> WsgiResponse:
+        return self.downloads(request, path)
 
     def _timeseries(self, request: Request, rest: str = "") -> WsgiResponse:
         return self.timeseries(request)
