@@ -86,7 +86,7 @@ def start_gateway(env: dict[str, str], workers: int = 2) -> tuple[subprocess.Pop
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or workers still booting (read timeout)
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("gateway did not answer /healthz within 60 s")
