@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 from lxml import etree
 
-from services.demo import plan
-from services.index.search import s2_relative_orbit
+from services.catalogue.opensearch import OpenSearchService
+from services.demo import DemoSpec, generate, plan
+from services.index import ProductIndex, ingest
+from services.index.search import ProductSearch, s2_relative_orbit
+from services.registry import load
+from services.settings import PROJECT_ROOT
 from tests.conftest import TINY
 
 NDVI = "urn:eop:VITO:TERRASCOPE_S2_NDVI_V2"
@@ -244,3 +250,23 @@ def test_description_documents(gateway):
     assert f"collection={NDVI}" in atom.get("template")
     specific = search(gateway, "description.geojson", collection=NDVI).json()
     assert all("/catalogue/products?" in url["template"] for url in specific["Url"])
+
+
+def test_a_product_ingested_is_found_at_once(tmp_path):
+    """Freshness: the running service finds a product as soon as ingest has indexed it."""
+    spec = DemoSpec(seed=3, size_km=0.4, dates=2, start=date(2018, 6, 1), end=date(2018, 6, 20))
+    archive = tmp_path / "archive"
+    generate(archive, spec)
+    registry, index = load(PROJECT_ROOT / "layers"), ProductIndex(tmp_path / "index.sqlite")
+    service = OpenSearchService(registry, ProductSearch(index.path), archive)
+    first, second = sorted(archive.rglob("S2*_NDVI_V200"))
+
+    def total() -> int:
+        answer = service.handle("products", {"collection": NDVI, "count": "0"}, "http://x")
+        return json.loads(answer.body)["totalResults"]
+
+    assert total() == 0
+    ingest(first, registry, index, tmp_path / "derived")
+    assert total() == 1
+    ingest(second, registry, index, tmp_path / "derived")
+    assert total() == 2
