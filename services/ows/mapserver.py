@@ -34,24 +34,35 @@ class MapServer:
 
     def __init__(self, mapfile: Path):
         self.mapfile = mapfile
+        self.generation = 0  # counts reloads, so callers can drop what they derived
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._template: mapscript.mapObj | None = None
+        self._single: dict[str, mapscript.mapObj] = {}
 
-    def template(self) -> mapscript.mapObj:
-        """The loaded map, reloaded if the file changed (never modify it: clone)."""
+    def template(self, layer: str | None = None) -> mapscript.mapObj:
+        """The loaded map, reloaded if the file changed (never modify it: clone). With
+        ``layer``: a copy holding only that layer and its tile index, cheaper to clone."""
         stat = os.stat(self.mapfile)
         stamp = (stat.st_mtime_ns, stat.st_ino)
         with self._lock:
             if stamp != self._stamp:
                 self._template = mapscript.mapObj(str(self.mapfile))
+                self._single = {}
                 self._stamp = stamp
-            return self._template
+                self.generation += 1
+            if layer is None or self._template.getLayerByName(layer) is None:
+                return self._template
+            if layer not in self._single:
+                self._single[layer] = _only(self._template, layer)
+            return self._single[layer]
 
     def dispatch(self, params: Sequence[tuple[str, str]], tweaks: Sequence[Tweak] = (),
-                 post: tuple[bytes, str] | None = None) -> MapServerResponse:
-        """Run an OGC request; ``tweaks`` may adjust the request's own copy of the map."""
-        map_ = self.template().clone()
+                 post: tuple[bytes, str] | None = None, layer: str | None = None
+                 ) -> MapServerResponse:
+        """Run an OGC request; ``tweaks`` may adjust the request's own copy of the map.
+        ``layer`` says the request concerns that one layer only (not capabilities)."""
+        map_ = self.template(layer).clone()
         for tweak in tweaks:
             tweak(map_)
         request = mapscript.OWSRequest()
@@ -77,6 +88,15 @@ class MapServer:
         status = int(headers.pop("Status", "200").split()[0])
         content_type = headers.pop("Content-Type", "application/octet-stream")
         return MapServerResponse(status, content_type, headers, body or b"")
+
+
+def _only(template: mapscript.mapObj, layer: str) -> mapscript.mapObj:
+    single = template.clone()
+    keep = {layer, f"{layer}_index"}
+    for i in reversed(range(single.numlayers)):
+        if single.getLayer(i).name not in keep:
+            single.removeLayer(i)
+    return single
 
 
 def _headers(table: mapscript.hashTableObj | None) -> dict[str, str]:

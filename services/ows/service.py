@@ -63,6 +63,32 @@ class OwsService:
         self.index = index
         self.mapserver = mapserver
         self.limits = limits
+        self._dates: dict[str, list[str]] = {}
+        self._dates_generation = -1
+
+    def layer_dates(self, layer: str) -> list[str]:
+        """A layer's dates, read from the index once per mapfile generation: ingest
+        regenerates the mapfile, so new dates arrive with it."""
+        self.mapserver.template()  # notices a regenerated mapfile
+        generation = self.mapserver.generation
+        if generation != self._dates_generation:
+            self._dates, self._dates_generation = {}, generation
+        if layer not in self._dates:
+            self._dates[layer] = self.index.layer_dates(layer)
+        return self._dates[layer]
+
+    def _only_layer(self, service: str, request: str, params: Params) -> str | None:
+        """The one registry layer a request is about, when it is about one only."""
+        if request in _WMS_MAP_REQUESTS:
+            names = set((params.get("LAYERS") or "").split(",") +
+                        (params.get("QUERY_LAYERS") or params.get("LAYERS") or "").split(","))
+        elif request == "getlegendgraphic":
+            names = {params.get("LAYER") or ""}
+        elif service.upper() == "WCS" and request in ("getcoverage", "describecoverage"):
+            names = {params.get("COVERAGEID") or params.get("COVERAGE") or ""}
+        else:
+            return None
+        return names.pop() if len(names) == 1 and names <= set(self.registry.layers) else None
 
     def handle(self, params: Params, default_service: str = "WMS",
                post: tuple[bytes, str] | None = None, online_resource: str | None = None
@@ -102,7 +128,8 @@ class OwsService:
         if service.upper() == "WCS":
             tweaks.append(_max_size(self.limits.max_coverage_side))
         try:
-            result = self.mapserver.dispatch(params.items, tweaks, post)
+            result = self.mapserver.dispatch(params.items, tweaks, post,
+                                             layer=self._only_layer(service, request, params))
         except NoResponse as error:
             if post:
                 raise InvalidEncodingSyntax("the request body is not a valid OGC XML request",
@@ -145,7 +172,7 @@ class OwsService:
         layers = sorted({n for n in names if n in self.registry.layers})
         if not layers:
             return params, None, []
-        dates = {layer: self.index.layer_dates(layer) for layer in layers}
+        dates = {layer: self.layer_dates(layer) for layer in layers}
         time = params.get("TIME")
         if time is None or time == "":
             chosen = {layer: (d[-1],) for layer, d in dates.items() if d}
@@ -175,7 +202,7 @@ class OwsService:
             return params, None
         time_subsets = [s for s in subsets if s.is_time]
         date = wcs.select_date(time_subsets[0] if time_subsets else None,
-                               self.index.layer_dates(coverage) or ["-"])
+                               self.layer_dates(coverage) or ["-"])
         layer = self.mapserver.template().getLayerByName(coverage)
         collection = self.registry.layer(coverage)[0]
         extent = (layer.extent.minx, layer.extent.miny, layer.extent.maxx, layer.extent.maxy)
@@ -201,7 +228,7 @@ class OwsService:
         if width and height and width * height > self.limits.max_coverage_pixels:
             raise RequestTooLarge(f"{width} x {height} pixels is more than "
                                   f"{self.limits.max_coverage_pixels}", "WIDTH")
-        dates = self.index.layer_dates(coverage)
+        dates = self.layer_dates(coverage)
         time = params.get("TIME")
         if time:
             selection = select(time, dates)
