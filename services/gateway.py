@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as WsgiResponse
 from services import registry as registry_module
 from services.catalogue.csw import CswApp
 from services.catalogue.download import DownloadService
+from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.index import ProductIndex
 from services.index.search import ProductSearch
@@ -50,6 +51,7 @@ class Gateway:
         self.opensearch = OpenSearchService(self.registry, ProductSearch(settings.index),
                                             settings.archive)
         self.downloads = DownloadService(ProductSearch(settings.index), settings.archive)
+        self.mep = MepCatalog(self.registry, ProductSearch(settings.index))
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.routes = Map([
@@ -61,6 +63,8 @@ class Gateway:
             Rule("/csw", endpoint="csw"),
             Rule("/catalogue", endpoint="catalogue"),
             Rule("/catalogue/<path:resource>", endpoint="catalogue"),
+            Rule("/catalogue/mep/v2/", endpoint="mep"),
+            Rule("/catalogue/mep/v2/<path:rest>", endpoint="mep"),
             Rule("/download/<path:path>", endpoint="download"),
             Rule("/timeseries", endpoint="timeseries"),
             Rule("/timeseries/<path:rest>", endpoint="timeseries"),
@@ -119,6 +123,10 @@ class Gateway:
         base = (self.settings.public_url or request.url_root).rstrip("/")
         answer = self.opensearch.handle(resource, request.args.to_dict(flat=True), base,
                                         request.headers.get("Accept"))
+        return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
+
+    def _mep(self, request: Request, rest: str = "") -> WsgiResponse:
+        answer = self.mep.handle(rest, request.args.to_dict(flat=True))
         return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def _download(self, request: Request, path: str) -> WsgiResponse:
