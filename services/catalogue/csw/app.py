@@ -19,6 +19,7 @@ from wsgiref.util import application_uri
 from xml.sax.saxutils import escape
 
 from services.catalogue.csw.config import pycsw_config, with_url
+from services.catalogue.csw.iso import add_parent_identifiers
 from services.catalogue.csw.repository import RecordSource
 from services.catalogue.csw.view import collection_rows, connect
 from services.registry import Registry
@@ -30,10 +31,16 @@ with warnings.catch_warnings():  # pycsw 2.6.2 imports the deprecated cgi and pk
 
 LOG = logging.getLogger("eoscope.csw")
 MAX_POST_BYTES = 1 << 20
+OWS = {"2.0.2": ("http://www.opengis.net/ows", "1.2.0"),      # OWS 1.0, CSW 2.0.2
+       "3.0.0": ("http://www.opengis.net/ows/2.0", "3.0.0")}  # OWS 2.0, CSW 3.0
 REPORT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-          '<ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" version="1.2.0">'
+          '<ows:ExceptionReport xmlns:ows="{ns}" version="{version}">'
           '<ows:Exception exceptionCode="{code}" locator="{locator}"><ows:ExceptionText>{text}'
           '</ows:ExceptionText></ows:Exception></ows:ExceptionReport>')
+# as pycsw answers a client error: CSW 2.0.2 (OWS 1.0) with 200, CSW 3.0 (OWS 2.0) with 400
+_CLIENT_ERROR = {"2.0.2": "200 OK", "3.0.0": "400 Bad Request"}
+# KVP integers pycsw passes on unchecked (a negative maxRecords would lift the page limit)
+MINIMUM = {"maxrecords": 0, "startposition": 1}
 
 
 class CswApp:
@@ -57,23 +64,31 @@ class CswApp:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        version = _version(pairs, environ)
         if environ.get("REQUEST_METHOD") == "POST" and not 0 <= length <= MAX_POST_BYTES:
-            return _report("400 Bad Request", "NoApplicableCode", "request",
-                           f"a POST body must be 0 to {MAX_POST_BYTES} bytes")
+            return _report(_CLIENT_ERROR[version], "NoApplicableCode", "request",
+                           f"a POST body must be 0 to {MAX_POST_BYTES} bytes", version)
+        bad = _bad_integer(pairs)
+        if bad:
+            return _report(_CLIENT_ERROR[version], "InvalidParameterValue", bad,
+                           f"{bad} must be an integer of at least {MINIMUM[bad]}", version)
         base = (self.settings.public_url or application_uri(environ)).rstrip("/")
         if base.endswith("/csw"):
             base = base[:-4]
-        env = _fixed_environ(environ, length)
+        env = _fixed_environ(environ, pairs, length)
         csw = Csw(with_url(self.config, f"{base}/csw"), env)
         rows = collection_rows(self.registry, self.settings.contact_organization, base,
                                self.settings.archive)
         csw.context.eoscope_records = RecordSource(partial(connect, self.index_path, rows))
+        csw.orm = "sqlalchemy"  # named :pvalueN parameters (pycsw assumes Django with a custom
+        #                        repository, whose %s markers sqlite3 does not know)
         try:
             status, body = csw.dispatch_wsgi()
         except Exception:  # noqa: BLE001 — a bug must still answer in the standard's shape
             LOG.exception("CSW request failed: %s", env.get("QUERY_STRING"))
             return _report("500 Internal Server Error", "NoApplicableCode", "request",
-                           "the catalogue failed on this request; see the server log")
+                           "the catalogue failed on this request; see the server log", version)
         finally:
             repository = getattr(csw, "repository", None)
             if repository is not None and hasattr(repository, "close"):
@@ -81,13 +96,32 @@ class CswApp:
         content_type = csw.contenttype
         if isinstance(content_type, bytes):
             content_type = content_type.decode()
-        return status, str(content_type), body if isinstance(body, bytes) else body.encode()
+        body = body if isinstance(body, bytes) else body.encode()
+        return status, str(content_type), add_parent_identifiers(body)
 
 
-def _fixed_environ(environ: dict, length: int) -> dict:
+def _version(pairs: list[tuple[str, str]], environ: dict) -> str:
+    """The CSW version a request speaks (pycsw's rule: 2.0.2 if it says so, else 3.0)."""
+    values = " ".join(v for k, v in pairs if k.lower() in ("version", "acceptversions"))
+    return "2.0.2" if "2.0.2" in values or environ.get("REQUEST_METHOD") == "POST" else "3.0.0"
+
+
+def _bad_integer(pairs: list[tuple[str, str]]) -> str | None:
+    for key, value in pairs:
+        name = key.lower()
+        if name in MINIMUM and value.strip():
+            try:
+                if int(value) >= MINIMUM[name]:
+                    continue
+            except ValueError:
+                pass
+            return name
+    return None
+
+
+def _fixed_environ(environ: dict, pairs: list[tuple[str, str]], length: int) -> dict:
     """The request as pycsw sees it: no ``config`` parameter, the body read within bounds."""
     env = dict(environ)
-    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     env["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs if k.lower() != "config"])
     if environ.get("REQUEST_METHOD") == "POST":
         body = environ["wsgi.input"].read(length) if length else b""
@@ -95,6 +129,9 @@ def _fixed_environ(environ: dict, length: int) -> dict:
     return env
 
 
-def _report(status: str, code: str, locator: str, text: str) -> tuple[str, str, bytes]:
-    body = REPORT.format(code=code, locator=locator, text=escape(text))
+def _report(status: str, code: str, locator: str, text: str,
+            version: str) -> tuple[str, str, bytes]:
+    ns, report_version = OWS[version]
+    body = REPORT.format(ns=ns, version=report_version, code=code, locator=locator,
+                         text=escape(text))
     return status, "application/xml", body.encode()

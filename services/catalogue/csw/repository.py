@@ -100,7 +100,7 @@ class IndexRepository:
         where = self._where(constraint.get("where"))
         params = {f"pvalue{n}": v for n, v in enumerate(constraint.get("values", []))}
         total = self._values(f"SELECT count(*) FROM records{where}", params)[0][0]
-        params.update(limit=int(maxrecords), offset=int(startposition))
+        params.update(limit=max(int(maxrecords), 0), offset=max(int(startposition), 0))
         rows = self._rows(f"SELECT * FROM records{where}{_order(sortby)}"
                           " LIMIT :limit OFFSET :offset", params)
         return [str(total), rows]

@@ -1,0 +1,356 @@
+"""CSW at /csw over HTTP: capabilities and responses valid against the CSW 2.0.2 schemas in
+the pycsw wheel, KVP and POST XML GetRecords (BBOX, time, full text, properties), records
+linked by parentIdentifier, ISO output, standards-shaped errors, and freshness: a product
+ingested while the gateway runs is a record at once."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import warnings
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from lxml import etree
+
+from services.demo import DemoSpec, generate, plan
+from services.index import ProductIndex
+from services.refresh import refresh
+from services.registry import load
+from tests.conftest import settings_for, start_gateway, stop_gateway
+from tests.helpers import assert_valid
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import pycsw
+
+SCHEMAS = Path(pycsw.__file__).parent / "core" / "schemas" / "ogc"
+CSW_202 = SCHEMAS / "csw" / "2.0.2" / "CSW-discovery.xsd"
+OWS_10_EXCEPTIONS = SCHEMAS / "ows" / "1.0.0" / "owsExceptionReport.xsd"
+OWS_20_EXCEPTIONS = SCHEMAS / "ows" / "2.0" / "owsExceptionReport.xsd"
+NS = {"csw": "http://www.opengis.net/cat/csw/2.0.2", "dc": "http://purl.org/dc/elements/1.1/",
+      "dct": "http://purl.org/dc/terms/", "ows": "http://www.opengis.net/ows",
+      "ows20": "http://www.opengis.net/ows/2.0", "gmd": "http://www.isotc211.org/2005/gmd",
+      "gco": "http://www.isotc211.org/2005/gco"}
+NDVI = "TERRASCOPE_S2_NDVI_V2"
+NDVI_URN = f"urn:eop:VITO:{NDVI}"
+
+
+def kvp(gateway, **params: str) -> requests.Response:
+    return requests.get(f"{gateway.url}/csw", params={"service": "CSW", "version": "2.0.2",
+                                                      **params}, timeout=30)
+
+
+def post(url: str, body: str) -> requests.Response:
+    return requests.post(f"{url}/csw", data=body.encode(), timeout=30,
+                         headers={"Content-Type": "application/xml"})
+
+
+def get_records(filter_xml: str, max_records: int = 100, element_set: str = "full") -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<csw:GetRecords xmlns:csw="{NS['csw']}" xmlns:ogc="http://www.opengis.net/ogc"
+    xmlns:gml="http://www.opengis.net/gml" service="CSW" version="2.0.2" resultType="results"
+    maxRecords="{max_records}" outputSchema="{NS['csw']}">
+  <csw:Query typeNames="csw:Record">
+    <csw:ElementSetName>{element_set}</csw:ElementSetName>
+    <csw:Constraint version="1.1.0"><ogc:Filter>{filter_xml}</ogc:Filter></csw:Constraint>
+  </csw:Query>
+</csw:GetRecords>"""
+
+
+def identifiers(tree: etree._Element) -> list[str]:
+    return tree.xpath("//csw:SearchResults/*/dc:identifier/text()", namespaces=NS)
+
+
+def index_names(gateway, where: str = "1", params: tuple = ()) -> set[str]:
+    with sqlite3.connect(gateway.settings.index) as db:
+        rows = db.execute(f"SELECT collection, name FROM products WHERE {where}", params)
+        return {f"urn:eop:VITO:{collection}:{name}" for collection, name in rows}
+
+
+def test_capabilities_are_valid_and_list_the_operations(gateway):
+    response = kvp(gateway, request="GetCapabilities")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/xml"
+    tree = assert_valid(response.content, CSW_202)
+    operations = tree.xpath("//ows:OperationsMetadata/ows:Operation/@name", namespaces=NS)
+    assert {"GetCapabilities", "DescribeRecord", "GetRecords", "GetRecordById",
+            "GetDomain"} <= set(operations)
+    assert "Transaction" not in operations and "Harvest" not in operations
+    href = tree.xpath("//ows:Operation[@name='GetRecords']//ows:Post/@xlink:href",
+                      namespaces={**NS, "xlink": "http://www.w3.org/1999/xlink"})
+    assert href == [f"{gateway.url}/csw"]
+
+
+def test_csw_30_capabilities(gateway):
+    response = requests.get(f"{gateway.url}/csw", timeout=30,
+                            params={"service": "CSW", "request": "GetCapabilities"})
+    assert response.status_code == 200
+    tree = etree.fromstring(response.content)
+    assert tree.tag == "{http://www.opengis.net/cat/csw/3.0}Capabilities"
+    assert tree.get("version") == "3.0.0"
+
+
+def test_config_parameter_is_ignored(gateway):
+    plain = kvp(gateway, request="GetRecords", typenames="csw:Record", resultType="hits")
+    chosen = kvp(gateway, request="GetRecords", typenames="csw:Record", resultType="hits",
+                 config="/etc/passwd")
+    assert chosen.status_code == 200
+    matched = "//csw:SearchResults/@numberOfRecordsMatched"
+    assert (etree.fromstring(chosen.content).xpath(matched, namespaces=NS) ==
+            etree.fromstring(plain.content).xpath(matched, namespaces=NS))
+    alone = requests.get(f"{gateway.url}/csw", params={"config": "/etc/passwd"}, timeout=30)
+    assert alone.status_code == 200 and b"Capabilities" in alone.content
+
+
+def test_every_product_and_collection_is_a_record(gateway):
+    response = kvp(gateway, request="GetRecords", typenames="csw:Record", resultType="results",
+                   elementSetName="brief", maxRecords="10")
+    tree = assert_valid(response.content, CSW_202)
+    results = tree.find("csw:SearchResults", NS)
+    assert int(results.get("numberOfRecordsMatched")) == (
+        gateway.index.product_count() + len(gateway.registry.collections))
+    assert results.get("numberOfRecordsReturned") == "10" and results.get("nextRecord") == "11"
+    assert identifiers(tree) == sorted(identifiers(tree))
+    assert identifiers(tree)[0] == "urn:eop:VITO:" + sorted(gateway.registry.collections)[0]
+
+
+def test_a_product_record_links_to_its_parent_layers_and_files(gateway):
+    product = sorted(index_names(gateway, "collection = ?", (NDVI,)))[0]
+    response = kvp(gateway, request="GetRecordById", id=product, elementSetName="full")
+    tree = assert_valid(response.content, CSW_202)
+    record = tree.find("csw:Record", NS)
+    assert record.findtext("dc:identifier", namespaces=NS) == product
+    assert record.findtext("dc:relation", namespaces=NS) == NDVI_URN
+    assert record.findtext("dc:type", namespaces=NS) == "dataset"
+    links = {ref.get("scheme"): ref.text for ref in record.findall("dct:references", NS)}
+    stamp = product.rsplit(":", 1)[1].split("_")[1]
+    day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    assert f"TIME={day}" in links["OGC:WMS"] and "LAYERS=CGS_S2_NDVI" in links["OGC:WMS"]
+    assert f'time("{day}")' in links["OGC:WCS"].replace("%22", '"')
+    assert links["OGC:WMTS"].endswith("/wmts/1.0.0/WMTSCapabilities.xml")
+    assert links["WWW:DOWNLOAD-1.0-http--download"].startswith(f"{gateway.url}/download/")
+    preview = requests.get(links["OGC:WMS"], timeout=60)
+    assert preview.status_code == 200 and preview.headers["Content-Type"] == "image/png"
+
+
+def test_a_collection_record_is_a_series_with_its_services(gateway):
+    response = kvp(gateway, request="GetRecordById", id=NDVI_URN, elementSetName="full")
+    record = assert_valid(response.content, CSW_202).find("csw:Record", NS)
+    assert record.findtext("dc:type", namespaces=NS) == "series"
+    assert record.findtext("dc:title", namespaces=NS) == "Sentinel-2 NDVI"
+    schemes = sorted(ref.get("scheme") for ref in record.findall("dct:references", NS))
+    assert schemes == ["OGC:WCS", "OGC:WMS", "OGC:WMTS"]
+    lower = record.findtext("ows:BoundingBox/ows:LowerCorner", namespaces=NS).split()
+    west, south, east, north = gateway.index.extent(NDVI)
+    assert [float(v) for v in lower] == pytest.approx([south, west], abs=1e-6)
+
+
+def test_iso_record_has_the_parent_identifier(gateway):
+    product = sorted(index_names(gateway, "collection = ?", (NDVI,)))[-1]
+    response = kvp(gateway, request="GetRecordById", id=product, elementSetName="full",
+                   outputSchema=NS["gmd"])
+    metadata = etree.fromstring(response.content).find("gmd:MD_Metadata", NS)
+    assert metadata.findtext("gmd:fileIdentifier/gco:CharacterString", namespaces=NS) == product
+    assert metadata.findtext("gmd:parentIdentifier/gco:CharacterString",
+                             namespaces=NS) == NDVI_URN
+    assert metadata.xpath("//gmd:linkage/gmd:URL/text()", namespaces=NS)
+
+
+def test_post_bbox_and_parent_filter(gateway):
+    west, south, east, north = gateway.index.extent(NDVI)
+    lon, lat = (west + east) / 2, (south + north) / 2
+    body = get_records(f"""<ogc:And>
+      <ogc:BBOX><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName>
+        <gml:Envelope srsName="urn:x-ogc:def:crs:EPSG:6.11:4326">
+          <gml:lowerCorner>{lat - 0.001} {lon - 0.001}</gml:lowerCorner>
+          <gml:upperCorner>{lat + 0.001} {lon + 0.001}</gml:upperCorner></gml:Envelope>
+      </ogc:BBOX>
+      <ogc:PropertyIsEqualTo><ogc:PropertyName>apiso:ParentIdentifier</ogc:PropertyName>
+        <ogc:Literal>{NDVI_URN}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:And>""")
+    tree = assert_valid(post(gateway.url, body).content, CSW_202)
+    assert set(identifiers(tree)) == index_names(gateway, "collection = ?", (NDVI,))
+
+
+def test_post_bbox_far_away_finds_nothing(gateway):
+    body = get_records("""<ogc:BBOX><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName>
+        <gml:Envelope><gml:lowerCorner>-40 -70</gml:lowerCorner>
+        <gml:upperCorner>-30 -60</gml:upperCorner></gml:Envelope></ogc:BBOX>""")
+    tree = assert_valid(post(gateway.url, body).content, CSW_202)
+    assert tree.find("csw:SearchResults", NS).get("numberOfRecordsMatched") == "0"
+
+
+def test_post_time_filter(gateway):
+    dates = gateway.index.dates(NDVI)
+    first, last = dates[1], dates[-2]
+    body = get_records(f"""<ogc:And>
+      <ogc:PropertyIsGreaterThanOrEqualTo>
+        <ogc:PropertyName>apiso:TempExtent_begin</ogc:PropertyName>
+        <ogc:Literal>{first}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo>
+      <ogc:PropertyIsLessThanOrEqualTo><ogc:PropertyName>apiso:TempExtent_end</ogc:PropertyName>
+        <ogc:Literal>{last}T23:59:59Z</ogc:Literal></ogc:PropertyIsLessThanOrEqualTo>
+      <ogc:PropertyIsEqualTo><ogc:PropertyName>dc:type</ogc:PropertyName>
+        <ogc:Literal>dataset</ogc:Literal></ogc:PropertyIsEqualTo></ogc:And>""")
+    tree = assert_valid(post(gateway.url, body).content, CSW_202)
+    expected = index_names(gateway, "date BETWEEN ? AND ?", (first, last))
+    results = tree.find("csw:SearchResults", NS)
+    assert int(results.get("numberOfRecordsMatched")) == len(expected) > 10
+    assert results.get("numberOfRecordsReturned") == "10", "pages are at most 10 records"
+    assert set(identifiers(tree)) < expected
+
+
+def test_kvp_cql_full_text_and_sorting(gateway):
+    response = kvp(gateway, request="GetRecords", typenames="csw:Record", resultType="results",
+                   elementSetName="summary", constraintLanguage="CQL_TEXT",
+                   constraint="csw:AnyText like '%fapar%'", sortBy="dc:date:D",
+                   maxRecords="10")
+    tree = assert_valid(response.content, CSW_202)
+    found = identifiers(tree)
+    assert found and all("FAPAR" in identifier for identifier in found)
+    stamps = [f.rsplit(":", 1)[1].split("_")[1] for f in found if f.count(":") == 4]
+    assert stamps == sorted(stamps, reverse=True)
+    matched = int(tree.find("csw:SearchResults", NS).get("numberOfRecordsMatched"))
+    assert matched == len(index_names(gateway, "collection = ?", ("TERRASCOPE_S2_FAPAR_V2",))) + 1
+
+
+def test_get_domain_lists_record_types(gateway):
+    response = kvp(gateway, request="GetDomain", propertyName="dc:type")
+    tree = assert_valid(response.content, CSW_202)
+    assert sorted(tree.xpath("//csw:Value/text()", namespaces=NS)) == ["dataset", "series"]
+
+
+BAD_KVP = [
+    ({"request": "GetRecords", "typenames": "csw:Bogus", "elementSetName": "full"},
+     "InvalidParameterValue"),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "full",
+      "outputSchema": "http://example.org/unsupported"}, "InvalidParameterValue"),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "full",
+      "constraintLanguage": "CQL_TEXT", "constraint": "dc:title LIKE"}, None),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "full",
+      "constraintLanguage": "FILTER", "constraint": "<ogc:Filter>"}, None),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "full",
+      "maxRecords": "-5"}, "InvalidParameterValue"),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "full",
+      "startPosition": "x"}, "InvalidParameterValue"),
+    ({"request": "GetRecords", "typenames": "csw:Record", "elementSetName": "bogus"}, None),
+    ({"request": "GetRecordById"}, "MissingParameterValue"),
+    ({"request": "GetRecordById", "id": NDVI_URN, "outputFormat": "application/bogus+xml"},
+     "InvalidParameterValue"),
+    ({"request": "Bogus"}, "InvalidParameterValue"),
+    ({"request": "Transaction"}, "OperationNotSupported"),
+    ({"request": "Harvest", "source": "http://example.org/csw",
+      "resourceType": "http://www.opengis.net/cat/csw/2.0.2"}, None),
+]
+
+
+@pytest.mark.parametrize("params,code", BAD_KVP, ids=[str(i) for i in range(len(BAD_KVP))])
+def test_bad_kvp_gets_an_exception_report(gateway, params, code):
+    response = kvp(gateway, **params)
+    assert response.status_code < 500
+    tree = assert_valid(response.content, OWS_10_EXCEPTIONS)
+    if code:
+        assert tree.find("ows:Exception", NS).get("exceptionCode") == code
+
+
+BAD_POST = [
+    "<csw:GetRecords",
+    get_records("<ogc:PropertyIsEqualTo><ogc:PropertyName>dc:nothing</ogc:PropertyName>"
+                "<ogc:Literal>x</ogc:Literal></ogc:PropertyIsEqualTo>"),
+    get_records("<ogc:PropertyIsLike wildCard='*' singleChar='?' escapeChar='\\'>"
+                "<ogc:Function name='DummyFunction'><ogc:PropertyName>dc:title</ogc:PropertyName>"
+                "</ogc:Function><ogc:Literal>x*</ogc:Literal></ogc:PropertyIsLike>"),
+    get_records("<ogc:BBOX><ogc:PropertyName>dct:spatial</ogc:PropertyName><gml:Envelope>"
+                "<gml:lowerCorner>47 -4</gml:lowerCorner><gml:upperCorner>52 1</gml:upperCorner>"
+                "</gml:Envelope></ogc:BBOX>"),
+    get_records("<ogc:BBOX><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName><gml:Envelope>"
+                "<gml:lowerCorner>a b</gml:lowerCorner><gml:upperCorner>1e309 nan</gml:upperCorner>"
+                "</gml:Envelope></ogc:BBOX>"),
+    get_records("<ogc:PropertyIsEqualTo><ogc:PropertyName>dc:title</ogc:PropertyName>"
+                "<ogc:Literal>x' OR 1=1; DROP TABLE products; --</ogc:Literal>"
+                "</ogc:PropertyIsEqualTo>").replace("results", "bogus"),
+    get_records("").replace('typeNames="csw:Record"', 'typeNames="csw:SummaryRecord"'),
+]
+
+
+@pytest.mark.parametrize("body", BAD_POST, ids=[str(i) for i in range(len(BAD_POST))])
+def test_bad_post_gets_an_exception_report(gateway, body):
+    response = post(gateway.url, body)
+    assert response.status_code < 500
+    # a body that does not say CSW 2.0.2 is answered as CSW 3.0 (OWS 2.0), as pycsw does
+    ows_20 = b"cat/csw/2.0.2" not in body.encode()
+    assert_valid(response.content, OWS_20_EXCEPTIONS if ows_20 else OWS_10_EXCEPTIONS)
+
+
+def test_sql_in_a_literal_is_a_value(gateway):
+    body = get_records("<ogc:PropertyIsEqualTo><ogc:PropertyName>dc:title</ogc:PropertyName>"
+                       "<ogc:Literal>x' OR 1=1; --</ogc:Literal></ogc:PropertyIsEqualTo>")
+    tree = assert_valid(post(gateway.url, body).content, CSW_202)
+    assert tree.find("csw:SearchResults", NS).get("numberOfRecordsMatched") == "0"
+    assert gateway.index.product_count() > 0
+
+
+def test_oversized_post_is_refused(gateway):
+    response = post(gateway.url, "<a>" + "x" * (2 << 20) + "</a>")
+    assert response.status_code < 500
+    assert_valid(response.content, OWS_10_EXCEPTIONS)
+
+
+def test_csw_30_errors_are_ows_20_with_http_400(gateway):
+    response = requests.get(f"{gateway.url}/csw", timeout=30, params={
+        "service": "CSW", "version": "3.0.0", "request": "GetRecords",
+        "typenames": "csw:Record", "outputSchema": "http://example.org/unsupported"})
+    assert response.status_code == 400
+    exception = etree.fromstring(response.content).find("ows20:Exception", NS)
+    assert exception.get("exceptionCode") == "InvalidParameterValue"
+    assert exception.get("locator") == "outputschema"
+
+
+def test_unknown_domain_is_empty_not_an_error(gateway):
+    response = kvp(gateway, request="GetDomain", propertyName="nothing:here")
+    assert response.status_code == 200
+    assert_valid(response.content, CSW_202)
+
+
+# freshness: a second small archive with its own gateway, one date held back
+SPEC = DemoSpec(seed=11, size_km=1.0, dates=2, start=date(2019, 4, 1), end=date(2019, 4, 30))
+
+
+@pytest.fixture
+def growing(tmp_path):
+    settings, env = settings_for(tmp_path)
+    generate(settings.archive, SPEC)
+    newest = plan(SPEC)[-1]
+    staging = tmp_path / "staging"
+    for folder in list(settings.archive.rglob(f"*{newest.sensing_time:%Y%m%dT%H%M%S}*_V200")):
+        target = staging / folder.relative_to(settings.archive)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder, target)
+    registry, index = load(settings.layers_dir), ProductIndex(settings.index)
+    refresh([settings.archive], registry, index, settings)
+    process, url = start_gateway(env, workers=1)
+    try:
+        yield url, settings, registry, index, staging, newest
+    finally:
+        stop_gateway(process)
+
+
+def test_an_ingested_product_is_found_at_once(growing):
+    url, settings, registry, index, staging, newest = growing
+    name = newest.product_name("NDVI")
+    identifier = f"{NDVI_URN}:{name}"
+    body = get_records(f"""<ogc:PropertyIsLike wildCard="*" singleChar="?" escapeChar="\\">
+        <ogc:PropertyName>dc:title</ogc:PropertyName><ogc:Literal>*{name[4:19]}*</ogc:Literal>
+        </ogc:PropertyIsLike>""")
+    assert identifiers(etree.fromstring(post(url, body).content)) == []
+
+    shutil.copytree(staging, settings.archive, dirs_exist_ok=True)
+    refresh([settings.archive], registry, index, settings, generate=False)
+    found = identifiers(assert_valid(post(url, body).content, CSW_202))
+    assert identifier in found and all(name[4:19] in f for f in found)
+    response = requests.get(f"{url}/csw", timeout=30, params={
+        "service": "CSW", "version": "2.0.2", "request": "GetRecordById", "id": identifier})
+    assert identifiers(etree.fromstring(response.content)) == []  # not a SearchResults
+    record = etree.fromstring(response.content).find("csw:SummaryRecord", NS)
+    assert record.findtext("dc:identifier", namespaces=NS) == identifier
