@@ -11,13 +11,12 @@ still marks missing values as NaN (the mapfile's NULLVALUE).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import rasterio
 
+from services.atomic import write_validated
 from services.registry import Band
 
 NODATA = -9999.0
@@ -35,11 +34,7 @@ def write_view(target: Path, bands: list[tuple[Band, Path]]) -> None:
     for number, (band, path) in enumerate(bands, start=1):
         root.append(_band_element(number, band, path, transform))
     ET.indent(root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".vrt.tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(ET.tostring(root))
-    os.replace(temporary, target)  # readers never see a half-written view
+    write_validated(target, ET.tostring(root))  # readers never see a half-written view
 
 
 def _band_element(number: int, band: Band, path: Path, grid) -> ET.Element:

@@ -7,8 +7,6 @@ before it replaces the previous one, so a broken file never goes live.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from shapely import wkb
 from shapely.ops import unary_union
 
+from services.atomic import write_validated
 from services.index import ProductIndex
 from services.index.views import NODATA
 from services.registry import Band, Collection, Layer, RampStyle, Registry, RgbStyle, Text
@@ -87,21 +86,14 @@ def render(registry: Registry, index: ProductIndex, settings: Settings) -> str:
 
 def generate(registry: Registry, index: ProductIndex, settings: Settings) -> Path:
     """Write the mapfile atomically after MapServer has loaded it; return its path."""
-    text = render(registry, index, settings)
-    target = settings.mapfile
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
-        return target
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".generating-", suffix=".map")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
+    return write_validated(settings.mapfile, render(registry, index, settings), _load)
+
+
+def _load(path: str) -> None:
     try:
-        mapscript.mapObj(temporary)
+        mapscript.mapObj(path)
     except mapscript.MapServerError as error:
-        os.unlink(temporary)
         raise MapfileError(f"generated mapfile does not load: {error}") from error
-    os.replace(temporary, target)
-    return target
 
 
 def _environment() -> Environment:

@@ -8,12 +8,11 @@ own loader before it replaces the previous file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from services.atomic import write_validated
 from services.index import ProductIndex
 from services.registry import Registry
 from services.settings import Settings
@@ -97,21 +96,11 @@ def render(registry: Registry, index: ProductIndex, settings: Settings) -> str:
 
 def generate(registry: Registry, index: ProductIndex, settings: Settings) -> Path:
     """Write the MapProxy configuration atomically once MapProxy has loaded it."""
+    return write_validated(settings.mapproxy_config, render(registry, index, settings), _load)
+
+
+def _load(path: str) -> None:
     from mapproxy.config.loader import load_configuration
 
-    text = render(registry, index, settings)
-    target = settings.mapproxy_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
-        return target
     register_source_type()
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".generating-", suffix=".yaml")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    try:
-        load_configuration(temporary, ignore_warnings=False)
-    except Exception:
-        os.unlink(temporary)
-        raise
-    os.replace(temporary, target)
-    return target
+    load_configuration(path, ignore_warnings=False)
