@@ -24,6 +24,7 @@ class TimeSeriesLimits(BaseSettings):
     max_geometries: int = Field(500, ge=1, description="geometries in one GeometryCollection")
     max_days: int = Field(1096, ge=1,
                           description="days from startDate to endDate, both included (3 years)")
-    read_threads: int = Field(8, ge=1, description="threads reading products concurrently")
+    read_threads: int = Field(4, ge=1, description="threads reading products concurrently"
+                              " (about twice the cores)")
     open_files: int = Field(256, ge=0,
                             description="product files kept open between requests (0: none)")

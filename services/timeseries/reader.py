@@ -140,7 +140,19 @@ class Reader:
             (cols < dataset.width)
         if not inside.any():
             return None
-        if rows.shape[1] == 1 and cols.shape[0] == 1:  # on the grid: one index per row, column
+        separable = rows.shape[1] == 1 and cols.shape[0] == 1  # one index per row, column
+        if separable and _contiguous(rows[:, 0], dataset.height) and \
+                _contiguous(cols[0], dataset.width):
+            # same pixel size, the patch wholly inside: copy the needed rectangle, no gather
+            used_rows = np.flatnonzero(inside.any(axis=1))
+            used_cols = np.flatnonzero(inside.any(axis=0))
+            r0, r1, c0, c1 = used_rows[0], used_rows[-1] + 1, used_cols[0], used_cols[-1] + 1
+            window = Window(int(cols[0, c0]), int(rows[r0, 0]), int(c1 - c0), int(r1 - r0))
+            block = dataset.read(1, window=window)
+            values = np.zeros(inside.shape, dtype=block.dtype)
+            values[r0:r1, c0:c1] = block
+            return values, inside
+        if separable:
             wanted_rows, wanted_cols = rows[inside.any(axis=1), 0], cols[0, inside.any(axis=0)]
         else:
             wanted_rows, wanted_cols = rows[inside], cols[inside]
@@ -168,3 +180,10 @@ class Reader:
             xs, ys = transformer(self.grid.crs, crs).transform(xs, ys)
         cols, rows = ~t * (np.asarray(xs), np.asarray(ys))
         return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+
+
+def _contiguous(indices: np.ndarray, size: int) -> bool:
+    """``indices`` (one per patch row or column) are consecutive and all within 0..size-1."""
+    return indices.ndim == 1 and 0 <= indices[0] and indices[-1] < size and \
+        indices[-1] - indices[0] == indices.size - 1 and \
+        (indices.size < 3 or bool((np.diff(indices) == 1).all()))
