@@ -354,3 +354,56 @@ def test_an_ingested_product_is_found_at_once(growing):
     assert identifiers(etree.fromstring(response.content)) == []  # not a SearchResults
     record = etree.fromstring(response.content).find("csw:SummaryRecord", NS)
     assert record.findtext("dc:identifier", namespaces=NS) == identifier
+
+
+HOSTILE = ["", "-1", "1e309", "nan", "x" * 3000, "\x00", "<a>&amp;", "🛰", "'", "%",
+           "../../etc/passwd", "text/html"]
+HOSTILE_REQUESTS = {
+    "getrecords": {"version": "2.0.2", "request": "GetRecords", "typenames": "csw:Record",
+                   "resultType": "results", "elementSetName": "full", "outputFormat":
+                   "application/xml", "maxRecords": "5", "startPosition": "1",
+                   "constraintLanguage": "CQL_TEXT", "constraint": "dc:title like '%NDVI%'",
+                   "sortBy": "dc:date:D", "outputSchema": NS["csw"]},
+    "getrecords_30": {"version": "3.0.0", "request": "GetRecords", "typenames": "csw:Record",
+                      "elementSetName": "full", "q": "NDVI", "bbox": "3,50,4,52",
+                      "time": "2018-01-01/2019-01-01"},
+    "getrecordbyid": {"version": "2.0.2", "request": "GetRecordById", "id": NDVI_URN,
+                      "outputSchema": NS["gmd"], "outputFormat": "application/xml"},
+    "getdomain": {"version": "2.0.2", "request": "GetDomain", "propertyName": "dc:type"},
+    "describerecord": {"version": "2.0.2", "request": "DescribeRecord",
+                       "typeName": "csw:Record", "outputFormat": "application/xml"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_REQUESTS))
+def test_hostile_values_get_xml_never_a_500(gateway, name):
+    session = requests.Session()
+    base = {"service": "CSW", **HOSTILE_REQUESTS[name]}
+    failures = []
+    for key in base:
+        for value in HOSTILE:
+            response = session.get(f"{gateway.url}/csw", params={**base, key: value}, timeout=30)
+            content_type = response.headers["Content-Type"]
+            if (response.status_code >= 500 or not response.content.lstrip().startswith(b"<")
+                    or content_type not in ("application/xml", "application/json",
+                                            "application/atom+xml")):
+                failures.append(f"{key}={value[:20]!r}: {response.status_code} {content_type}")
+    assert not failures, failures
+
+
+def test_external_entities_are_not_resolved(gateway):
+    body = get_records("<ogc:PropertyIsEqualTo><ogc:PropertyName>dc:title</ogc:PropertyName>"
+                       "<ogc:Literal>&e;</ogc:Literal></ogc:PropertyIsEqualTo>")
+    body = body.replace('<?xml version="1.0" encoding="UTF-8"?>',
+                        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM'
+                        ' "file:///etc/passwd">]>')
+    response = post(gateway.url, body)
+    assert response.status_code < 500 and b"root:" not in response.content
+
+
+def test_repository_item_is_a_dublin_core_record(gateway):
+    response = kvp(gateway, request="GetRepositoryItem", id=NDVI_URN)
+    assert response.status_code == 200
+    record = etree.fromstring(response.content)
+    assert record.tag == f"{{{NS['csw']}}}Record"
+    assert record.findtext("dc:identifier", namespaces=NS) == NDVI_URN

@@ -9,6 +9,7 @@ OWS exception report, never a traceback.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -41,6 +42,10 @@ REPORT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 _CLIENT_ERROR = {"2.0.2": "200 OK", "3.0.0": "400 Bad Request"}
 # KVP integers pycsw passes on unchecked (a negative maxRecords would lift the page limit)
 MINIMUM = {"maxrecords": 0, "startposition": 1}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# what a response may be labelled as; pycsw copies a client's outputFormat into the header
+MEDIA_TYPES = frozenset({"application/xml", "text/xml", "application/json",
+                         "application/atom+xml"})
 
 
 class CswApp:
@@ -69,10 +74,9 @@ class CswApp:
         if environ.get("REQUEST_METHOD") == "POST" and not 0 <= length <= MAX_POST_BYTES:
             return _report(_CLIENT_ERROR[version], "NoApplicableCode", "request",
                            f"a POST body must be 0 to {MAX_POST_BYTES} bytes", version)
-        bad = _bad_integer(pairs)
-        if bad:
-            return _report(_CLIENT_ERROR[version], "InvalidParameterValue", bad,
-                           f"{bad} must be an integer of at least {MINIMUM[bad]}", version)
+        problem = _bad_parameter(pairs)
+        if problem:
+            return _report(_CLIENT_ERROR[version], "InvalidParameterValue", *problem, version)
         base = (self.settings.public_url or application_uri(environ)).rstrip("/")
         if base.endswith("/csw"):
             base = base[:-4]
@@ -96,8 +100,10 @@ class CswApp:
         content_type = csw.contenttype
         if isinstance(content_type, bytes):
             content_type = content_type.decode()
+        if csw.exception or content_type not in MEDIA_TYPES:
+            content_type = "application/xml"
         body = body if isinstance(body, bytes) else body.encode()
-        return status, str(content_type), add_parent_identifiers(body)
+        return status, content_type, add_parent_identifiers(body)
 
 
 def _version(pairs: list[tuple[str, str]], environ: dict) -> str:
@@ -106,16 +112,20 @@ def _version(pairs: list[tuple[str, str]], environ: dict) -> str:
     return "2.0.2" if "2.0.2" in values or environ.get("REQUEST_METHOD") == "POST" else "3.0.0"
 
 
-def _bad_integer(pairs: list[tuple[str, str]]) -> str | None:
+def _bad_parameter(pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(locator, message) of a KVP value pycsw would choke on: a character XML cannot carry
+    (pycsw echoes values into its XML), or a bad page number."""
     for key, value in pairs:
         name = key.lower()
+        if _NOT_XML.search(key + value):
+            return name, f"{key} holds a character XML 1.0 cannot carry"
         if name in MINIMUM and value.strip():
             try:
                 if int(value) >= MINIMUM[name]:
                     continue
             except ValueError:
                 pass
-            return name
+            return name, f"{name} must be an integer of at least {MINIMUM[name]}"
     return None
 
 

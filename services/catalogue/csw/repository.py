@@ -20,6 +20,7 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 
 from services.catalogue.csw.columns import NAMES
+from services.catalogue.csw.document import dublin_core
 
 # pycsw's spatial SQL; predicates true only where the envelopes meet get an envelope test first
 _SPATIAL = re.compile(r"query_spatial\(wkt_geometry,'([^']*)','(\w+)','[^']*'\) = 'true'")
@@ -74,8 +75,11 @@ class IndexRepository:
 
     def query_ids(self, ids: list[str]) -> list[SimpleNamespace]:
         marks = ", ".join("?" for _ in ids) or "NULL"
-        return self._rows(f"SELECT * FROM records{self._where(f'identifier IN ({marks})')}",
+        rows = self._rows(f"SELECT * FROM records{self._where(f'identifier IN ({marks})')}",
                           tuple(ids))
+        for row in rows:  # GetRepositoryItem returns the stored document
+            row.xml = dublin_core(row)
+        return rows
 
     def query_domain(self, domain: str, typenames: Any, domainquerytype: str = "list",
                      count: bool = False) -> list[tuple]:
