@@ -125,15 +125,23 @@ def test_a_product_record_links_to_its_parent_layers_and_files(gateway):
     assert record.findtext("dc:identifier", namespaces=NS) == product
     assert record.findtext("dc:relation", namespaces=NS) == NDVI_URN
     assert record.findtext("dc:type", namespaces=NS) == "dataset"
-    links = {ref.get("scheme"): ref.text for ref in record.findall("dct:references", NS)}
+    links: dict[str, list[str]] = {}
+    for ref in record.findall("dct:references", NS):
+        links.setdefault(ref.get("scheme"), []).append(ref.text)
     stamp = product.rsplit(":", 1)[1].split("_")[1]
     day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
-    assert f"TIME={day}" in links["OGC:WMS"] and "LAYERS=CGS_S2_NDVI" in links["OGC:WMS"]
-    assert f'time("{day}")' in links["OGC:WCS"].replace("%22", '"')
-    assert links["OGC:WMTS"].endswith("/wmts/1.0.0/WMTSCapabilities.xml")
-    assert links["WWW:DOWNLOAD-1.0-http--download"].startswith(f"{gateway.url}/download/")
-    preview = requests.get(links["OGC:WMS"], timeout=60)
-    assert preview.status_code == 200 and preview.headers["Content-Type"] == "image/png"
+    assert links["OGC:WMS"] == [f"{gateway.url}/wms"]
+    assert links["OGC:WCS"] == [f"{gateway.url}/wcs"]
+    assert links["OGC:WMTS"] == [f"{gateway.url}/wmts/1.0.0/WMTSCapabilities.xml"]
+    [preview] = links["WWW:LINK-1.0-http--image-thumbnail"]
+    assert f"TIME={day}" in preview and "LAYERS=CGS_S2_NDVI" in preview
+    coverage, data = links["WWW:DOWNLOAD-1.0-http--download"]
+    assert f'time("{day}")' in coverage.replace("%22", '"')
+    assert data.startswith(f"{gateway.url}/download/") and data.endswith("_NDVI_10M_V200.tif")
+    image = requests.get(preview, timeout=60)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    tiff = requests.get(coverage, timeout=60)
+    assert tiff.status_code == 200 and tiff.headers["Content-Type"].startswith("image/tiff")
 
 
 def test_a_collection_record_is_a_series_with_its_services(gateway):
