@@ -45,7 +45,7 @@ class Gateway:
         self.index = ProductIndex(settings.index)
         self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
                               settings.limits)
-        self.tiles = TileService(settings.mapproxy_config, self.ows)
+        self.tiles = TileService(settings.mapproxy_config, self.ows, settings.public_url)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
         self.csw = CswApp(settings, self.registry, settings.index)
         self.opensearch = OpenSearchService(self.registry, ProductSearch(settings.index),

@@ -56,8 +56,9 @@ class _KvpCapabilities(Capabilities):
 class TileService:
     """MapProxy built from the generated configuration, rebuilt when the file changes."""
 
-    def __init__(self, config: Path, renderer: Renderer):
+    def __init__(self, config: Path, renderer: Renderer, public_url: str | None = None):
         self.config = config
+        self.public_url = public_url
         register_source_type(renderer)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
@@ -138,7 +139,8 @@ class TileService:
 
         body = b"".join(self.app()(environ, capture))
         if captured["status"].startswith("200"):
-            body = edit(body, WEBMERCATOR, ALIAS, self._abstracts)
+            base = (self.public_url or _base_url(environ)).rstrip("/")
+            body = edit(body, WEBMERCATOR, ALIAS, self._abstracts, base)
             if sections is not None:
                 body = keep_sections(body, sections)
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
@@ -152,6 +154,13 @@ class TileService:
         path = f"/{layer}/default/{WEBMERCATOR}/{date}/{z}/{row}/{x}.{extension}"
         environ = {**environ, "QUERY_STRING": "", "wsgi.input": BytesIO()}
         return self._rest(path, environ, start_response)
+
+
+def _base_url(environ: dict) -> str:
+    """The gateway's address as the client sees it."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    return f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}"
 
 
 def _answer(rendered, start_response: Callable) -> WsgiResult:

@@ -14,11 +14,14 @@ GOOGLE_CRS = "urn:ogc:def:crs:EPSG:6.18:3:3857"
 GOOGLE_WKSS = "urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible"
 
 
-def edit(document: bytes, source: str, alias: str, abstracts: dict[str, str]) -> bytes:
+def edit(document: bytes, source: str, alias: str, abstracts: dict[str, str],
+         base_url: str) -> bytes:
     """Declare ``source`` as GoogleMapsCompatible, add ``alias`` with TileMatrix ids
-    ``{alias}:{level}`` linked from every layer that links ``source``, and give layers their
-    abstracts (MapProxy's template leaves them empty)."""
+    ``{alias}:{level}`` linked from every layer that links ``source``, give layers their
+    abstracts (MapProxy's template leaves them empty), point the KVP operations at ``/wmts``
+    (MapProxy names its own ``/service``) and drop GetFeatureInfo (no layer is queryable)."""
     tree = etree.fromstring(document)
+    _fix_operations(tree, base_url)
     contents = tree.find("wmts:Contents", NS)
     if contents is None:
         return document
@@ -68,3 +71,17 @@ def keep_sections(document: bytes, sections: set[str]) -> bytes:
         if etree.QName(child).localname not in sections:
             tree.remove(child)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _fix_operations(tree: etree._Element, base_url: str) -> None:
+    for operation in tree.xpath("//ows:OperationsMetadata/ows:Operation[@name='GetFeatureInfo']",
+                                namespaces=NS):
+        operation.getparent().remove(operation)
+    for get in tree.xpath("//ows:OperationsMetadata//ows:Get", namespaces=NS):
+        get.set(XLINK_HREF, f"{base_url}/wmts?")
+    for site in tree.xpath("//ows:ProviderSite", namespaces=NS):
+        if not site.get(XLINK_HREF):
+            site.set(XLINK_HREF, f"{base_url}/")

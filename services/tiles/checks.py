@@ -10,6 +10,7 @@ from services.errors import (
     InvalidDimensionValue,
     InvalidParameterValue,
     MissingParameterValue,
+    OperationNotSupported,
     VersionNegotiationFailed,
 )
 from services.ows.kvp import Params
@@ -48,6 +49,8 @@ def check_kvp(params: Params, catalog: TileCatalog) -> Params:
     if request.lower() == "getcapabilities":
         _check_capabilities(params)
         return params
+    if request.lower() == "getfeatureinfo":
+        raise OperationNotSupported("no layer of this service is queryable", "GetFeatureInfo")
     if request.lower() != "gettile":
         raise InvalidParameterValue(f"REQUEST={request} is not GetCapabilities or GetTile",
                                     "request")

@@ -69,6 +69,8 @@ def build(registry: Registry, index: ProductIndex, settings: Settings) -> dict:
                       "lock_dir": str(settings.tile_cache_dir / "locks"),
                       "meta_size": [4, 4], "meta_buffer": 0},
             "image": {"paletted": False, "resampling_method": "nearest"},
+            # browsers revalidate (ETag) after an hour, so re-ingested dates reach them soon
+            "tiles": {"expires_hours": 1},
         },
         "services": {
             "wmts": {"restful": True, "kvp": True,

@@ -227,3 +227,15 @@ def test_rest_capabilities_content_negotiation(gateway):
     url = f"{gateway.url}/wmts/1.0.0/WMTSCapabilities.xml"
     assert requests.get(url, headers={"Accept": "example/unknown"}, timeout=30).status_code == 406
     assert requests.get(url, headers={"Accept": "application/xml"}, timeout=30).status_code == 200
+
+
+def test_kvp_operations_are_advertised_where_they_are_served(gateway):
+    tree = etree.fromstring(kvp(gateway, REQUEST="GetCapabilities").content)
+    operations = tree.xpath("//ows:OperationsMetadata/ows:Operation/@name", namespaces=NS)
+    assert operations == ["GetCapabilities", "GetTile"]
+    hrefs = tree.xpath("//ows:OperationsMetadata//ows:Get/@xlink:href",
+                       namespaces={**NS, "xlink": "http://www.w3.org/1999/xlink"})
+    assert set(hrefs) == {f"{gateway.url}/wmts?"}
+    response = kvp(gateway, REQUEST="GetFeatureInfo", LAYER=LAYER)
+    assert response.status_code == 501
+    assert exception(response) == ("OperationNotSupported", "GetFeatureInfo")
