@@ -165,7 +165,9 @@ def _collection(args: Mapping[str, str], registry: Registry) -> Collection:
         raise OpenSearchError("the collection parameter is required", "collection",
                               "MissingParameterValue")
     collection_id, rest = split_identifier(args["collection"].strip())
-    collection = registry.collections.get(collection_id or args["collection"].strip())
+    if collection_id is None:  # a bare collection id
+        collection_id, rest = rest, ""
+    collection = registry.collections.get(collection_id)
     if collection is None or rest:
         known = ", ".join(f"urn:eop:VITO:{c}" for c in registry.collections)
         raise OpenSearchError(f"unknown collection '{args['collection']}' (known: {known})",
