@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from pyproj import Transformer
 from shapely import wkb
@@ -97,7 +97,7 @@ class Hrefs:
                 relative = absolute.relative_to(self.archive.absolute())
             except ValueError:
                 return absolute.as_uri()
-            return f"{self.base_url}/download/{relative.as_posix()}"
+            return f"{self.base_url}/download/{quote(relative.as_posix())}"
         return absolute.as_uri()
 
     def catalogue(self, resource: str, **params: str) -> str:

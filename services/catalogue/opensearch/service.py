@@ -138,17 +138,16 @@ def _page(endpoint: str, options: Options, total: int, returned: int) -> dict:
         params = {**options.echo, "startIndex": str(start)}
         return f"{endpoint}?{urlencode(params)}"
 
-    count = options.count
+    count, media = options.count, ATOM if options.format == "atom" else JSON
     reachable = min(total, MAX_DEPTH)
     last = ((reachable - 1) // count) * count + 1 if count and reachable else 1
-    links = {"first": [{"href": href(1), "type": JSON, "title": "first"}],
-             "last": [{"href": href(last), "type": JSON, "title": "last"}]}
+    starts = {"first": 1, "last": last}
     start = options.start_index
     if count and start + count <= reachable:
-        links["next"] = [{"href": href(start + count), "type": JSON, "title": "next"}]
+        starts["next"] = start + count
     if count and start > 1:
-        links["previous"] = [{"href": href(max(1, start - count)), "type": JSON,
-                              "title": "previous"}]
+        starts["previous"] = max(1, start - count)
+    links = {rel: [{"href": href(at), "type": media, "title": rel}] for rel, at in starts.items()}
     return {"id": href(start), "totalResults": total, "startIndex": start,
             "itemsPerPage": returned, "links": links, "echo": options.echo}
 
