@@ -111,7 +111,10 @@ def _time_text(value: datetime, column: str, upper: bool) -> str:
     """A bound in the column's stored format (whole seconds: a fractional lower bound is
     rounded up, an upper one down, which keeps comparisons exact)."""
     if value.microsecond and not upper:
-        value = value.replace(microsecond=0) + timedelta(seconds=1)
+        try:
+            value = value.replace(microsecond=0) + timedelta(seconds=1)
+        except OverflowError:  # the last second of year 9999: nothing is later anyway
+            value = value.replace(microsecond=0)
     value = value.astimezone(UTC).replace(microsecond=0)
     if column == "time":
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
