@@ -103,32 +103,32 @@ class TimeSeriesService:
         return Response(200, JSON, output.dump(entry))
 
     def _point(self, request: Request) -> Response:
-        layer, span, form = self._common(request)
+        layer, span, form, provenance = self._common(request)
         lon, lat = params.lon_lat(request.args)
-        return self._series(request, layer, [Point(lon, lat)], span, form)
+        return self._series(layer, [Point(lon, lat)], span, form, provenance)
 
     def _geometry(self, request: Request) -> Response:
-        layer, span, form = self._common(request)
+        layer, span, form, provenance = self._common(request)
         shape = geojson.geometry(geojson.parse_json(request.body))
-        return self._series(request, layer, self._bounded([shape]), span, form)
+        return self._series(layer, self._bounded([shape]), span, form, provenance)
 
     def _geometries(self, request: Request) -> Response:
-        layer, span, form = self._common(request)
+        layer, span, form, provenance = self._common(request)
         shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
                                                   self.limits.max_geometries))
         dates = self.compute(layer, shapes, span, _summary)
-        body = output.per_geometry_csv(dates) if form == "csv" else \
-            output.per_geometry_json(dates, params.flag(request.args, "provenance"))
-        return Response(200, CSV if form == "csv" else JSON, body)
+        if form == "csv":
+            return Response(200, CSV, output.per_geometry_csv(dates))
+        return Response(200, JSON, output.per_geometry_json(dates, provenance))
 
     def _histogram(self, request: Request) -> Response:
-        layer, span, form = self._common(request)
+        layer, span, form, provenance = self._common(request)
         shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
                                                   self.limits.max_geometries))
         dates = self.compute(layer, shapes, span, _histogram)
-        body = output.histogram_csv(dates) if form == "csv" else \
-            output.per_geometry_json(dates, params.flag(request.args, "provenance"))
-        return Response(200, CSV if form == "csv" else JSON, body)
+        if form == "csv":
+            return Response(200, CSV, output.histogram_csv(dates))
+        return Response(200, JSON, output.per_geometry_json(dates, provenance))
 
     # -- the work --------------------------------------------------------------------------
 
@@ -162,18 +162,19 @@ class TimeSeriesService:
         batches = [days[i:i + size] for i in range(0, len(days), size)]
         return [result for batch in self.executor.map(dates, batches) for result in batch]
 
-    def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str]:
+    def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str, bool]:
+        """The layer, the dates, the output format and whether to name the products."""
         layer = self.table.resolve(request.layer or "")
         span = params.date_range(request.args, self.limits)
-        return layer, span, params.output_format(request.args, request.accept)
+        return layer, span, params.output_format(request.args, request.accept), \
+            params.flag(request.args, "provenance")
 
-    def _series(self, request: Request, layer: SeriesLayer, shapes: list[BaseGeometry],
-                span: DateRange, form: str) -> Response:
+    def _series(self, layer: SeriesLayer, shapes: list[BaseGeometry], span: DateRange,
+                form: str, provenance: bool) -> Response:
         dates = self.compute(layer, shapes, span, _summary)
         if form == "csv":
             return Response(200, CSV, output.series_csv(dates))
-        return Response(200, JSON, output.series_json(
-            dates, params.flag(request.args, "provenance")))
+        return Response(200, JSON, output.series_json(dates, provenance))
 
     def _bounded(self, shapes: list[BaseGeometry]) -> list[BaseGeometry]:
         """The shapes, if each and all together are within the area limits."""
