@@ -270,3 +270,19 @@ def test_a_product_ingested_is_found_at_once(tmp_path):
     assert total() == 1
     ingest(second, registry, index, tmp_path / "derived")
     assert total() == 2
+
+
+def test_terrascope_base_url_and_content_negotiation(gateway):
+    """terracatalogueclient's base is ``…/catalogue/``; Accept chooses Atom or GeoJSON."""
+    base = requests.get(f"{gateway.url}/catalogue/", timeout=30)
+    assert base.status_code == 200 and base.json()["Url"]
+    atom = requests.get(f"{gateway.url}/catalogue/products", params={"collection": NDVI},
+                        headers={"Accept": "application/atom+xml"}, timeout=30)
+    assert atom.headers["Content-Type"] == "application/atom+xml"
+    geojson = requests.get(f"{gateway.url}/catalogue/products.geojson",
+                           params={"collection": NDVI, "count": 0},
+                           headers={"Accept": "application/json, application/geo+json"},
+                           timeout=30)
+    assert geojson.json()["totalResults"] == len(PLAN)
+    missing = requests.get(f"{gateway.url}/catalogue/nothing", timeout=30)
+    assert missing.status_code == 404 and missing.json()["exceptions"]
