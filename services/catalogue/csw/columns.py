@@ -3,11 +3,13 @@
 pycsw's filter parser turns CSW constraints into SQL over these column names (its
 ``md_core_model`` mappings), so the view lets pycsw filter the live product index itself.
 Products come from ``products`` (alias ``p``) joined with the registry's collections (``c``);
-collections from ``c`` joined with their products' extent (``e``). A column pycsw knows but
-eoscope has nothing for is NULL.
+collections from ``c`` with their products' extent (``e``, correlated subqueries). A column
+pycsw knows but eoscope has nothing for is NULL.
 """
 
 from __future__ import annotations
+
+import re
 
 from services.catalogue.csw.links import BBOX, DATE, file_link_sql
 from services.catalogue.records import URN_PREFIX as URN
@@ -106,16 +108,31 @@ CREATE TEMP TABLE csw_collections (
     collection_links TEXT NOT NULL, product_links TEXT NOT NULL,
     download_base TEXT NOT NULL, archive TEXT NOT NULL)
 """
-_EXTENT = ("(SELECT collection, min(minx) AS minx, min(miny) AS miny, max(maxx) AS maxx,"
-           " max(maxy) AS maxy, min(time) AS time_begin, max(time) AS time_end,"
-           " max(ingested_at) AS ingested_at FROM products GROUP BY collection)")
+# a collection's extent, from its products: each a correlated subquery, so only the columns a
+# query names are computed (min(minx) and min(time) are index seeks)
+_EXTENT = {name: f"(SELECT {function} FROM main.products WHERE collection = c.collection)"
+           for name, function in (("minx", "min(minx)"), ("miny", "min(miny)"),
+                                  ("maxx", "max(maxx)"), ("maxy", "max(maxy)"),
+                                  ("time_begin", "min(time)"), ("time_end", "max(time)"),
+                                  ("ingested_at", "max(ingested_at)"))}
 
 
-def view_sql() -> str:
-    """``CREATE TEMP VIEW records``: one row per product and one per registry collection."""
+def _collection_sql(sql: str) -> str:
+    return re.sub(r"\be\.(\w+)", lambda match: _EXTENT[match.group(1)], sql)
+
+
+ARMS = ("product_records", "collection_records")
+
+
+def view_sql() -> list[str]:
+    """``CREATE TEMP VIEW`` statements: ``product_records`` (one row per product) and
+    ``collection_records`` (one per registry collection). Each is a plain join SQLite flattens
+    into a query, so a filter computes only the columns it names; the repository queries the
+    two and merges them."""
     products = ",\n  ".join(f"{sql} AS {name}" for name, sql, _ in COLUMNS)
-    collections = ",\n  ".join(f"{sql} AS {name}" for name, _, sql in COLUMNS)
-    return (f"CREATE TEMP VIEW records AS\nSELECT\n  {products}\n"
-            f"FROM main.products p JOIN csw_collections c ON c.collection = p.collection\n"
-            f"UNION ALL\nSELECT\n  {collections}\n"
-            f"FROM csw_collections c LEFT JOIN {_EXTENT} e ON e.collection = c.collection")
+    collections = ",\n  ".join(f"{_collection_sql(sql)} AS {name}" for name, _, sql in COLUMNS)
+    return [f"CREATE TEMP VIEW product_records AS\nSELECT\n  {products},\n  p.id AS record_key\n"
+            "FROM main.products p JOIN csw_collections c ON c.collection = p.collection",
+            f"CREATE TEMP VIEW collection_records AS\nSELECT\n  {collections},\n"
+            "  -c.rowid AS record_key\n"
+            "FROM csw_collections c"]

@@ -19,7 +19,7 @@ from typing import Any
 from shapely import wkt
 from shapely.errors import ShapelyError
 
-from services.catalogue.csw.columns import NAMES
+from services.catalogue.csw.columns import ARMS, NAMES
 from services.catalogue.csw.document import dublin_core
 
 # pycsw's spatial SQL; predicates true only where the envelopes meet get an envelope test first
@@ -73,10 +73,36 @@ class IndexRepository:
             clauses.append(f"({self.filter})")
         return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
+    def _both(self, sql: str, params: dict | tuple = ()) -> list[list[tuple]]:
+        """Run ``sql`` (with ``{arm}``) on the product and the collection records."""
+        return [self._values(sql.format(arm=arm), params) for arm in ARMS]
+
+    def _fetch(self, keys: list[tuple[str, int]]) -> list[SimpleNamespace]:
+        """Full rows of the records named by (arm, record key), in that order."""
+        rows: dict[tuple[str, int], SimpleNamespace] = {}
+        for arm in ARMS:
+            wanted = [key for a, key in keys if a == arm]
+            if wanted:
+                marks = ", ".join("?" for _ in wanted)
+                for row in self._rows(f"SELECT * FROM {arm} WHERE record_key IN ({marks})",
+                                      tuple(wanted)):
+                    rows[(arm, row.record_key)] = row
+        return [rows[key] for key in keys if key in rows]
+
     def query_ids(self, ids: list[str]) -> list[SimpleNamespace]:
         marks = ", ".join("?" for _ in ids) or "NULL"
-        rows = self._rows(f"SELECT * FROM records{self._where(f'identifier IN ({marks})')}",
-                          tuple(ids))
+        names = [identifier.rsplit(":", 1)[-1] for identifier in ids]
+        names_marks = ", ".join("?" for _ in names) or "NULL"
+        # a product's title is its name, which the index looks up by its unique index
+        products = self._values(
+            f"SELECT record_key FROM product_records"
+            f"{self._where(f'title IN ({names_marks}) AND identifier IN ({marks})')}",
+            (*names, *ids))
+        collections = self._values(
+            f"SELECT record_key FROM collection_records{self._where(f'identifier IN ({marks})')}",
+            tuple(ids))
+        rows = self._fetch([(ARMS[0], k) for (k,) in products] +
+                           [(ARMS[1], k) for (k,) in collections])
         for row in rows:  # GetRepositoryItem returns the stored document
             row.xml = dublin_core(row)
         return rows
@@ -86,28 +112,48 @@ class IndexRepository:
         column = _column(domain)
         where = self._where()
         if domainquerytype == "range":
-            return self._values(f"SELECT min({column}), max({column}) FROM records{where}")
+            parts = self._both(f"SELECT min({column}), max({column}) FROM {{arm}}{where}")
+            lows = [p[0][0] for p in parts if p[0][0] is not None]
+            highs = [p[0][1] for p in parts if p[0][1] is not None]
+            return [(min(lows, default=None), max(highs, default=None))]
         if count:
-            return self._values(f"SELECT {column}, count({column}) FROM records{where}"
-                                f" GROUP BY {column}")
-        return self._values(f"SELECT DISTINCT {column} FROM records{where}")
+            counts: dict = {}
+            for part in self._both(f"SELECT {column}, count({column}) FROM {{arm}}{where}"
+                                   f" GROUP BY {column}"):
+                for value, number in part:
+                    counts[value] = counts.get(value, 0) + number
+            return sorted(counts.items(), key=lambda item: str(item[0]))
+        values = {row[0] for part in self._both(f"SELECT DISTINCT {column} FROM {{arm}}{where}")
+                  for row in part}
+        return [(value,) for value in sorted(values, key=str)]
 
     def query_insert(self, direction: str = "max") -> str | None:
+        """The latest (or earliest) insert date; a collection's is its latest product's, so
+        the products alone decide."""
         function = "min" if direction == "min" else "max"
-        return self._values(f"SELECT {function}(insert_date) FROM records{self._where()}")[0][0]
+        return self._values(f"SELECT {function}(insert_date) FROM {ARMS[0]}"
+                            f"{self._where()}")[0][0]
 
     def query_source(self, source: str) -> list[SimpleNamespace]:
-        return self._rows(f"SELECT * FROM records{self._where('source = ?')}", (source,))
+        keys = [(arm, key) for arm, part in zip(ARMS, self._both(
+            f"SELECT record_key FROM {{arm}}{self._where('source = ?')}", (source,)),
+            strict=True) for (key,) in part]
+        return self._fetch(keys)
 
     def query(self, constraint: dict, sortby: dict | None = None, typenames: Any = None,
               maxrecords: int = 10, startposition: int = 0) -> list:
         where = self._where(constraint.get("where"))
         params = {f"pvalue{n}": v for n, v in enumerate(constraint.get("values", []))}
-        total = self._values(f"SELECT count(*) FROM records{where}", params)[0][0]
+        total = sum(part[0][0] for part in self._both(f"SELECT count(*) FROM {{arm}}{where}",
+                                                      params))
         params.update(limit=max(int(maxrecords), 0), offset=max(int(startposition), 0))
-        rows = self._rows(f"SELECT * FROM records{where}{_order(sortby)}"
-                          " LIMIT :limit OFFSET :offset", params)
-        return [str(total), rows]
+        value, direction = _sort_value(sortby)
+        page = " UNION ALL ".join(
+            f"SELECT '{arm}' AS arm, record_key, {value} AS sort_value, identifier"
+            f" FROM {arm}{where}" for arm in ARMS)
+        keys = self._values(f"{page} ORDER BY sort_value {direction}, identifier"
+                            " LIMIT :limit OFFSET :offset", params)
+        return [str(total), self._fetch([(arm, key) for arm, key, _value, _id in keys])]
 
     def insert(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the catalogue is read-only: records come from the product index")
@@ -135,14 +181,14 @@ def _column(name: str) -> str:
     return name
 
 
-def _order(sortby: dict | None) -> str:
+def _sort_value(sortby: dict | None) -> tuple[str, str]:
+    """(SQL of the sort value, direction); records without a sort order go by identifier."""
     if not sortby:
-        return " ORDER BY identifier"
+        return "identifier", "ASC"
     column = _column(sortby["propertyname"])
     if sortby.get("spatial"):
         column = f"get_geometry_area({column})"
-    direction = "DESC" if sortby.get("order") == "DESC" else "ASC"
-    return f" ORDER BY {column} {direction}, identifier"
+    return column, "DESC" if sortby.get("order") == "DESC" else "ASC"
 
 
 def _with_envelopes(where: str) -> str:

@@ -1,8 +1,8 @@
-"""A connection to the product index with the records view pycsw queries.
+"""A connection to the product index with the record views pycsw queries.
 
 Each connection gets a TEMP table of the registry's collections (with links for the request's
-base URL) and the TEMP view ``records`` over the live ``products`` table, so a product ingested
-a moment ago is a record at once. pycsw's SQL calls ``query_spatial`` and, to sort by
+base URL) and TEMP views over the live ``products`` table (see :mod:`.columns`), so a product
+ingested a moment ago is a record at once. pycsw's SQL calls ``query_spatial`` and, to sort by
 geometry, ``get_geometry_area``: both are registered here.
 """
 
@@ -79,7 +79,7 @@ def collection_rows(registry: Registry, organization: str, base: str,
 
 
 def connect(index_path: Path, collections: Iterable[CollectionRow]) -> sqlite3.Connection:
-    """A read connection to the index with the ``records`` view."""
+    """A read connection to the index with the record views."""
     db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, timeout=30)
     try:
         db.create_function("query_spatial", 4, query_spatial, deterministic=True)
@@ -88,7 +88,8 @@ def connect(index_path: Path, collections: Iterable[CollectionRow]) -> sqlite3.C
         marks = ", ".join("?" for _ in fields(CollectionRow))
         db.executemany(f"INSERT INTO csw_collections VALUES ({marks})",
                        [astuple(row) for row in collections])
-        db.execute(view_sql())
+        for statement in view_sql():
+            db.execute(statement)
     except Exception:
         db.close()
         raise
