@@ -98,7 +98,7 @@ class OpenSearchService:
                     accept: str | None) -> Response:
         filters, options = parse_collections(args, accept)
         hrefs = Hrefs(base_url, self.archive, options.access)
-        summaries = self.search.summaries()
+        summaries = self.search.summaries(self.registry.collections)
         records = [collection_record(c, summaries.get(c.id), hrefs)
                    for c in self.registry.collections.values()]
         matching = [r for r in records if _collection_matches(r, filters)]
