@@ -165,7 +165,11 @@ def http_cases(service: OpenSearchService, seed: int) -> dict[str, Callable[[], 
         return {"bbox": f"{x},{y},{x + 0.2},{y + 0.2}", "start": day.isoformat(),
                 "end": (day + timedelta(days=31)).isoformat(), "cloudCover": "30]", **extra}
 
+    def collections() -> None:
+        assert client.get("/catalogue/collections").status_code == 200
+
     return {
+        "HTTP collections (extent and count of 1,000,000)": collections,
         "HTTP GeoJSON bbox+time+cloudCover": lambda: get(**typical()),
         "HTTP count=0 bbox+time+cloudCover": lambda: get(**typical(count=0)),
         "HTTP GeoJSON Belgium 2020, 100 features": lambda: get(
