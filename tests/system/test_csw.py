@@ -415,3 +415,54 @@ def test_repository_item_is_a_dublin_core_record(gateway):
     record = etree.fromstring(response.content)
     assert record.tag == f"{{{NS['csw']}}}Record"
     assert record.findtext("dc:identifier", namespaces=NS) == NDVI_URN
+
+
+def test_cite_style_paging_hits_and_validate(gateway):
+    """ets-csw202 checks that hold on any data: default hits, nextRecord, validate."""
+    query = ('<csw:Query typeNames="csw:Record"><csw:ElementSetName>summary'
+             '</csw:ElementSetName></csw:Query></csw:GetRecords>')
+    head = f'<csw:GetRecords xmlns:csw="{NS["csw"]}" service="CSW" version="2.0.2"'
+    hits = assert_valid(post(gateway.url, f"{head}>{query}").content, CSW_202)
+    results = hits.find("csw:SearchResults", NS)
+    assert results.get("numberOfRecordsReturned") == "0" and len(results) == 0
+    page = assert_valid(post(gateway.url, f'{head} resultType="results" startPosition="3"'
+                                          f' maxRecords="5">{query}').content, CSW_202)
+    results = page.find("csw:SearchResults", NS)
+    assert (results.get("numberOfRecordsReturned"), results.get("nextRecord")) == ("5", "8")
+    assert len(results.findall("csw:SummaryRecord", NS)) == 5
+    none = assert_valid(post(gateway.url, f'{head} resultType="results" maxRecords="0">'
+                                          f'{query}').content, CSW_202)
+    assert none.find("csw:SearchResults", NS).get("nextRecord") == "1"
+    validate = post(gateway.url, f'{head} resultType="validate">{query}')
+    assert assert_valid(validate.content, CSW_202).tag == f"{{{NS['csw']}}}Acknowledgement"
+
+
+def test_cite_style_get_record_by_id_and_sections(gateway):
+    unknown = kvp(gateway, request="GetRecordById",
+                  id="urn:uuid:ce8627a0-685c-11db-bd13-0800200c9a66")
+    assert len(assert_valid(unknown.content, CSW_202)) == 0
+    missing = assert_valid(kvp(gateway, request="GetRecordById").content, OWS_10_EXCEPTIONS)
+    exception = missing.find("ows:Exception", NS)
+    assert (exception.get("exceptionCode"), exception.get("locator")) == (
+        "MissingParameterValue", "id")
+    abbreviated = kvp(gateway, request="GetCapabilities", sections="")
+    tree = assert_valid(abbreviated.content, CSW_202)
+    assert tree.find("ows:ServiceIdentification", NS) is None
+    assert tree.find("ows:OperationsMetadata", NS) is None
+
+
+def test_csw_30_text_and_time_queries(gateway):
+    def matched(**params: str) -> int:
+        response = requests.get(f"{gateway.url}/csw", timeout=30, params={
+            "service": "CSW", "version": "3.0.0", "request": "GetRecords",
+            "typenames": "csw:Record", "elementSetName": "brief", **params})
+        assert response.status_code == 200
+        results = etree.fromstring(response.content).find(
+            "{http://www.opengis.net/cat/csw/3.0}SearchResults")
+        return int(results.get("numberOfRecordsMatched"))
+
+    assert matched(q="FAPAR") == len(index_names(
+        gateway, "collection = ?", ("TERRASCOPE_S2_FAPAR_V2",))) + 1
+    day = gateway.index.dates(NDVI)[2]
+    assert matched(time=f"{day}/{day}T23:59:59Z") == len(index_names(gateway, "date = ?",
+                                                                     (day,)))
