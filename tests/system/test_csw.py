@@ -142,6 +142,7 @@ def test_a_product_record_links_to_its_parent_layers_and_files(gateway):
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
     tiff = requests.get(coverage, timeout=60)
     assert tiff.status_code == 200 and tiff.headers["Content-Type"].startswith("image/tiff")
+    assert requests.get(data, timeout=60).status_code == 200
 
 
 def test_a_collection_record_is_a_series_with_its_services(gateway):
