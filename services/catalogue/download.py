@@ -44,10 +44,9 @@ class DownloadService:
         path = self.resolve(relative)
         if path is None:
             return _not_found(relative)
-        return send_file(path, request.environ, mimetype=MEDIA_TYPES.get(path.suffix.lower(),
-                                                                         "application/octet-stream"),
-                         as_attachment=True, download_name=path.name, conditional=True,
-                         etag=True, max_age=3600)
+        media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return send_file(path, request.environ, mimetype=media, as_attachment=True,
+                         download_name=path.name, conditional=True, etag=True, max_age=3600)
 
 
 def _not_found(relative: str) -> Response:

@@ -152,6 +152,8 @@ def test_publication_and_modification_dates(gateway):
     assert products(gateway, publicationDate="[2000-01-01,2100-01-01]")["totalResults"] == \
         len(PLAN)
     assert products(gateway, modificationDate="2000-01-01]")["totalResults"] == 0
+    assert products(gateway, processingDate="[2000-01-01T00:00:00,2000-01-02T00:00:00[")[
+        "totalResults"] == 0
 
 
 def test_sort_keys(gateway):

@@ -74,6 +74,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               frozenset({PRODUCTS})),
     Parameter("modificationDate", "eo:modificationDate", "Interval of modification (ingest)"
               " times", frozenset({PRODUCTS})),
+    Parameter("processingDate", "eo:processingDate", "Interval of processing (ingest) times",
+              frozenset({PRODUCTS})),
     Parameter("accessedFrom", "referrer:source", "Link style: HTTP (downloads) or MEP (file"
               " paths)", options=ACCESS_STYLES),
     Parameter("sortKeys", "sru:sortKeys", "key,,ascending(1|0), keys: "
@@ -221,7 +223,8 @@ def parse_products(args: Mapping[str, str], registry: Registry, accept: str | No
     orbit = parse_integer(args["relativeOrbitNumber"], "relativeOrbitNumber", 1, 143) \
         if "relativeOrbitNumber" in args else None
     published = tuple(parse_interval(args[n], n, datetime, single_is_max=False)
-                      for n in ("publicationDate", "modificationDate") if n in args)
+                      for n in ("publicationDate", "modificationDate", "processingDate")
+                      if n in args)
     query = ProductQuery(
         collections=(collection.id,) if keep else (), start=start, end=end, bbox=parse_area(args),
         names=_names(args, collection), platforms=serials, tile=args.get("tileId"),
