@@ -247,6 +247,12 @@ def test_description_documents(gateway):
     assert xml.headers["Content-Type"] == "application/opensearchdescription+xml"
     root = etree.fromstring(xml.content)
     ns = {"os": "http://a9.com/-/spec/opensearch/1.1/"}
+    # OpenSearch 1.1 limits (ets-osxgeotime10's osdd.rnc)
+    assert len(root.findtext("os:ShortName", namespaces=ns)) <= 16
+    assert len(root.findtext("os:LongName", namespaces=ns)) <= 48
+    assert "@" in root.findtext("os:Contact", namespaces=ns)
+    assert {url.get("rel") for url in root.findall("os:Url", ns)} <= \
+        {"results", "suggestions", "self", "collection"}
     atom = root.find("os:Url[@type='application/atom+xml']", ns)
     assert "{geo:box" in atom.get("template") and "{time:start" in atom.get("template")
     assert f"collection={NDVI}" in atom.get("template")

@@ -59,7 +59,7 @@ def _urls(base_url: str, collection: Collection | None, registry: Registry) -> l
 def document(base_url: str, collection: Collection | None, registry: Registry) -> dict:
     """The description as JSON."""
     name = collection.id if collection else "eoscope"
-    return {"type": "OpenSearchDescription", "ShortName": "eoscope catalogue",
+    return {"type": "OpenSearchDescription", "ShortName": "eoscope",
             "LongName": f"eoscope OpenSearch catalogue: {name}"[:48],
             "Description": (collection.abstract.en if collection else
                             "Earth-observation collections and products (OpenSearch Geo, Time"
