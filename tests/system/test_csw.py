@@ -30,6 +30,7 @@ SCHEMAS = Path(pycsw.__file__).parent / "core" / "schemas" / "ogc"
 CSW_202 = SCHEMAS / "csw" / "2.0.2" / "CSW-discovery.xsd"
 OWS_10_EXCEPTIONS = SCHEMAS / "ows" / "1.0.0" / "owsExceptionReport.xsd"
 OWS_20_EXCEPTIONS = SCHEMAS / "ows" / "2.0" / "owsExceptionReport.xsd"
+CSW_30 = SCHEMAS / "cat" / "csw" / "3.0" / "cswAll.xsd"
 NS = {"csw": "http://www.opengis.net/cat/csw/2.0.2", "dc": "http://purl.org/dc/elements/1.1/",
       "dct": "http://purl.org/dc/terms/", "ows": "http://www.opengis.net/ows",
       "ows20": "http://www.opengis.net/ows/2.0", "gmd": "http://www.isotc211.org/2005/gmd",
@@ -84,13 +85,21 @@ def test_capabilities_are_valid_and_list_the_operations(gateway):
     assert href == [f"{gateway.url}/csw"]
 
 
-def test_csw_30_capabilities(gateway):
-    response = requests.get(f"{gateway.url}/csw", timeout=30,
-                            params={"service": "CSW", "request": "GetCapabilities"})
-    assert response.status_code == 200
-    tree = etree.fromstring(response.content)
-    assert tree.tag == "{http://www.opengis.net/cat/csw/3.0}Capabilities"
-    assert tree.get("version") == "3.0.0"
+def test_csw_30_responses_are_valid(gateway):
+    def get(**params: str) -> bytes:
+        response = requests.get(f"{gateway.url}/csw", params={"service": "CSW", **params},
+                                timeout=30)
+        assert response.status_code == 200
+        return response.content
+
+    capabilities = assert_valid(get(request="GetCapabilities"), CSW_30)
+    assert capabilities.tag == "{http://www.opengis.net/cat/csw/3.0}Capabilities"
+    assert capabilities.get("version") == "3.0.0"
+    assert_valid(get(version="3.0.0", request="GetRecords", typenames="csw:Record",
+                     elementSetName="full", q="NDVI"), CSW_30)
+    record = assert_valid(get(version="3.0.0", request="GetRecordById", id=NDVI_URN,
+                              elementSetName="full"), CSW_30)
+    assert record.findtext("{http://purl.org/dc/elements/1.1/}identifier") == NDVI_URN
 
 
 def test_config_parameter_is_ignored(gateway):
