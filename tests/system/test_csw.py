@@ -476,3 +476,14 @@ def test_csw_30_text_and_time_queries(gateway):
     day = gateway.index.dates(NDVI)[2]
     assert matched(time=f"{day}/{day}T23:59:59Z") == len(index_names(gateway, "date = ?",
                                                                      (day,)))
+
+
+def test_many_ids_in_one_request(gateway):
+    ids = "".join(f"<csw:Id>{n}</csw:Id>" for n in range(35_000))
+    body = (f'<csw:GetRecordById xmlns:csw="{NS["csw"]}" service="CSW" version="2.0.2">{ids}'
+            f"<csw:Id>{NDVI_URN}</csw:Id><csw:ElementSetName>brief</csw:ElementSetName>"
+            "</csw:GetRecordById>")
+    response = post(gateway.url, body)
+    assert response.status_code == 200
+    tree = assert_valid(response.content, CSW_202)
+    assert tree.xpath("//dc:identifier/text()", namespaces=NS) == [NDVI_URN]

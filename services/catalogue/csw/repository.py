@@ -1,13 +1,14 @@
-"""pycsw's repository interface over the records view (``repository.source`` in the config).
+"""pycsw's repository interface over the record views (``repository.source`` in the config).
 
 pycsw builds the repository itself, as ``IndexRepository(context, repo_filter)``; the adapter
 hands it the request's :class:`RecordSource` on the context (``context.eoscope_records``), so
 nothing is global. Queries run on the live index: pycsw's filter parser gives an SQL
-where-clause over the view's columns, SQLite does the filtering, sorting and paging.
+where-clause over the views' columns, SQLite does the filtering, sorting and paging.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -24,13 +25,15 @@ from services.catalogue.csw.document import dublin_core
 
 # pycsw's spatial SQL; predicates true only where the envelopes meet get an envelope test first
 _SPATIAL = re.compile(r"query_spatial\(wkt_geometry,'([^']*)','(\w+)','[^']*'\) = 'true'")
+# one parameter for any number of values (a JSON array): no limit on SQL variables
+_LIST = "(SELECT value FROM json_each(?))"
 _MEETING = {"bbox", "intersects", "contains", "crosses", "equals", "overlaps", "touches",
             "within"}
 
 
 @dataclass(frozen=True)
 class RecordSource:
-    """Opens a connection with the ``records`` view (see :mod:`.view`); one per request."""
+    """Opens a connection with the record views (see :mod:`.view`); one per request."""
 
     connect: Callable[[], sqlite3.Connection]
 
@@ -83,24 +86,20 @@ class IndexRepository:
         for arm in ARMS:
             wanted = [key for a, key in keys if a == arm]
             if wanted:
-                marks = ", ".join("?" for _ in wanted)
-                for row in self._rows(f"SELECT * FROM {arm} WHERE record_key IN ({marks})",
-                                      tuple(wanted)):
+                for row in self._rows(f"SELECT * FROM {arm} WHERE record_key IN {_LIST}",
+                                      (json.dumps(wanted),)):
                     rows[(arm, row.record_key)] = row
         return [rows[key] for key in keys if key in rows]
 
     def query_ids(self, ids: list[str]) -> list[SimpleNamespace]:
-        marks = ", ".join("?" for _ in ids) or "NULL"
-        names = [identifier.rsplit(":", 1)[-1] for identifier in ids]
-        names_marks = ", ".join("?" for _ in names) or "NULL"
+        wanted = json.dumps(list(ids))
+        names = json.dumps([identifier.rsplit(":", 1)[-1] for identifier in ids])
         # a product's title is its name, which the index looks up by its unique index
-        products = self._values(
-            f"SELECT record_key FROM product_records"
-            f"{self._where(f'title IN ({names_marks}) AND identifier IN ({marks})')}",
-            (*names, *ids))
-        collections = self._values(
-            f"SELECT record_key FROM collection_records{self._where(f'identifier IN ({marks})')}",
-            tuple(ids))
+        products = self._values(f"SELECT record_key FROM product_records"
+                                f"{self._where(f'title IN {_LIST} AND identifier IN {_LIST}')}",
+                                (names, wanted))
+        collections = self._values(f"SELECT record_key FROM collection_records"
+                                   f"{self._where(f'identifier IN {_LIST}')}", (wanted,))
         rows = self._fetch([(ARMS[0], k) for (k,) in products] +
                            [(ARMS[1], k) for (k,) in collections])
         for row in rows:  # GetRepositoryItem returns the stored document
