@@ -487,3 +487,14 @@ def test_many_ids_in_one_request(gateway):
     assert response.status_code == 200
     tree = assert_valid(response.content, CSW_202)
     assert tree.xpath("//dc:identifier/text()", namespaces=NS) == [NDVI_URN]
+
+
+def test_a_query_past_its_budget_is_interrupted(gateway):
+    from services.catalogue.csw.view import collection_rows, connect
+
+    rows = collection_rows(gateway.registry, "eoscope", gateway.url, gateway.settings.archive)
+    db = connect(gateway.settings.index, rows, budget=0.0)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                   " WHERE i < 10000000) SELECT count(*) FROM n, product_records").fetchall()
+    db.close()

@@ -9,6 +9,7 @@ geometry, ``get_geometry_area``: both are registered here.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
@@ -22,6 +23,7 @@ from services.catalogue.csw.columns import COLLECTIONS_TABLE, view_sql
 from services.catalogue.csw.links import collection_links, product_link_template
 from services.registry import Registry
 
+QUERY_SECONDS = 30.0  # below gunicorn's worker timeout (60 s)
 _PREDICATES = {
     "bbox": lambda a, b, d: a.intersects(b),
     "intersects": lambda a, b, d: a.intersects(b),
@@ -78,9 +80,13 @@ def collection_rows(registry: Registry, organization: str, base: str,
     return rows
 
 
-def connect(index_path: Path, collections: Iterable[CollectionRow]) -> sqlite3.Connection:
-    """A read connection to the index with the record views."""
+def connect(index_path: Path, collections: Iterable[CollectionRow],
+            budget: float = QUERY_SECONDS) -> sqlite3.Connection:
+    """A read connection to the index with the record views; its statements are interrupted
+    once the connection is ``budget`` seconds old (every request is bounded)."""
     db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, timeout=30)
+    deadline = time.monotonic() + budget
+    db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         db.create_function("query_spatial", 4, query_spatial, deterministic=True)
         db.create_function("get_geometry_area", 1, geometry_area, deterministic=True)
