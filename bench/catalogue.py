@@ -32,6 +32,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
 from services.catalogue.opensearch import OpenSearchService
+from services.index.ingest import BATCH
 from services.index.search import Interval, ProductQuery, ProductSearch
 from services.index.store import LayerSource, Product, ProductIndex
 from services.registry import load
@@ -85,17 +86,21 @@ def bulk_load(index: ProductIndex, count: int) -> float:
 
 
 def upsert_rate(folder: Path, count: int) -> float:
-    """Products per second through the ingest's own ``ProductIndex.upsert`` (one transaction
-    per product, with a layer source each, as ingest writes them)."""
+    """Products per second through the ingest's own ``ProductIndex.upsert_many`` (batches of
+    ``ingest.BATCH`` products per transaction, each with a layer source, as ingest writes
+    them)."""
     index = ProductIndex(folder / "upsert.sqlite")
-    rows = synthetic(count, seed=2)
-    start = time.perf_counter()
-    for _, p, f in rows:
+    items = []
+    for _, p, f in synthetic(count, seed=2):
         product = Product(collection=p[1], name=p[2], platform=p[3], tile=p[4], time=p[5],
                           version=p[7], cloud_cover=p[8], crs=p[9], bbox=tuple(p[10:14]),
                           footprint=p[14], folder=p[15], files={f[1]: (f[2], f[3])},
                           signature=p[16])
-        index.upsert(product, [LayerSource("CGS_S2_NDVI", f[2], "EPSG:32631", p[14])], p[17])
+        items.append((product, [LayerSource("CGS_S2_NDVI", f[2], "EPSG:32631", p[14])], p[17]))
+    start = time.perf_counter()
+    for first in range(0, count, BATCH):
+        chunk = items[first:first + BATCH]
+        index.upsert_many([(product, sources) for product, sources, _ in chunk], chunk[0][2])
     return count / (time.perf_counter() - start)
 
 

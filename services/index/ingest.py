@@ -25,6 +25,7 @@ from services.index.store import LayerSource, Product, ProductIndex
 from services.index.views import write_view
 from services.registry import Collection, Registry
 
+BATCH = 100  # products per index transaction
 CLOUD_CLASSES = (3, 8, 9, 10)  # Sen2Cor SCL: cloud shadow, cloud medium/high, thin cirrus
 Progress = Callable[[int, int, str], None]
 
@@ -53,23 +54,29 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
            progress: Progress | None = None) -> IngestReport:
     """Index every product found under ``archive``; derived views are written to ``derived``."""
     report = IngestReport()
-    grouped = _group_files(archive, registry, report)
+    grouped = sorted(_group_files(archive, registry, report).items())
+    known = index.signatures([name.name for (_folder, name), _files in grouped])
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-    for i, ((folder, name), files) in enumerate(sorted(grouped.items()), start=1):
+    batch: list[tuple[Product, list[LayerSource]]] = []
+    for i, ((folder, name), files) in enumerate(grouped, start=1):
         collection = registry.collection_for_product_type(name.product_type)
         signature = _signature(collection, files)
-        if index.signature(name.name) != signature:
+        if known.get(name.name) != signature:
             try:
                 product, sources = _describe(folder, name, collection, files, derived, signature)
             except (RasterioError, OSError, ValueError) as error:
                 report.skip(folder, f"unreadable product: {error}")
                 continue
-            index.upsert(product, sources, ingested_at)
+            batch.append((product, sources))
             report.changed.append(ChangedProduct(collection.id, name.name, product.time[:10],
                                                  product.bbox))
         report.products.append(name.name)
+        if len(batch) >= BATCH:
+            index.upsert_many(batch, ingested_at)  # visible to the services batch by batch
+            batch = []
         if progress:
             progress(i, len(grouped), name.name)
+    index.upsert_many(batch, ingested_at)
     return report
 
 

@@ -7,12 +7,12 @@ All SQL lives here, so another database (PostgreSQL/PostGIS) replaces this modul
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS products (
@@ -32,7 +32,9 @@ CREATE TABLE IF NOT EXISTS products (
     signature TEXT NOT NULL,       -- files (paths, sizes, times) and collection definition
     ingested_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS products_collection_time ON products (collection, time);
+-- covers bbox + time + cloud cover searches without touching the table
+CREATE INDEX IF NOT EXISTS products_collection_time
+    ON products (collection, time, minx, maxx, miny, maxy, cloud_cover);
 CREATE INDEX IF NOT EXISTS products_bbox ON products (collection, minx, maxx, miny, maxy);
 CREATE TABLE IF NOT EXISTS files (
     product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
@@ -108,6 +110,9 @@ class ProductIndex:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA foreign_keys = ON")
+        # with WAL, NORMAL syncs at checkpoints only: a crash can lose the last commits, which a
+        # new ingest restores (the index is derived from the archive)
+        db.execute("PRAGMA synchronous = NORMAL")
         try:
             with db:
                 yield db
@@ -116,31 +121,48 @@ class ProductIndex:
 
     def upsert(self, product: Product, sources: list[LayerSource], ingested_at: str) -> None:
         """Insert or replace one product with its files and layer sources, atomically."""
-        date = product.time[:10]
-        with self._connect() as db:
-            db.execute("DELETE FROM products WHERE name = ?", (product.name,))
-            cursor = db.execute(
-                "INSERT INTO products (collection, name, platform, tile, time, date, version,"
-                " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, signature,"
-                " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (product.collection, product.name, product.platform, product.tile,
-                 product.time, date, product.version, product.cloud_cover, product.crs,
-                 *product.bbox, product.footprint, product.folder, product.signature,
-                 ingested_at))
-            product_id = cursor.lastrowid
-            db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
-                           [(product_id, band, path, size)
-                            for band, (path, size) in sorted(product.files.items())])
-            db.executemany(
-                "INSERT INTO layer_sources (product_id, layer, date, location, srs, geom)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(product_id, s.layer, date, s.location, s.srs, s.geom) for s in sources])
+        self.upsert_many([(product, sources)], ingested_at)
 
-    def signature(self, name: str) -> str | None:
-        """The signature a product was indexed with, or None if it is not indexed."""
+    def upsert_many(self, items: Iterable[tuple[Product, list[LayerSource]]],
+                    ingested_at: str) -> None:
+        """Insert or replace products with their files and layer sources, in one
+        transaction (what ingest does a batch at a time)."""
         with self._connect() as db:
-            row = db.execute("SELECT signature FROM products WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
+            for product, sources in items:
+                self._upsert(db, product, sources, ingested_at)
+
+    @staticmethod
+    def _upsert(db: sqlite3.Connection, product: Product, sources: list[LayerSource],
+                ingested_at: str) -> None:
+        date = product.time[:10]
+        db.execute("DELETE FROM products WHERE name = ?", (product.name,))
+        cursor = db.execute(
+            "INSERT INTO products (collection, name, platform, tile, time, date, version,"
+            " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, signature,"
+            " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (product.collection, product.name, product.platform, product.tile,
+             product.time, date, product.version, product.cloud_cover, product.crs,
+             *product.bbox, product.footprint, product.folder, product.signature,
+             ingested_at))
+        product_id = cursor.lastrowid
+        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
+                       [(product_id, band, path, size)
+                        for band, (path, size) in sorted(product.files.items())])
+        db.executemany(
+            "INSERT INTO layer_sources (product_id, layer, date, location, srs, geom)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(product_id, s.layer, date, s.location, s.srs, s.geom) for s in sources])
+
+    def signatures(self, names: list[str]) -> dict[str, str]:
+        """The signatures the named products were indexed with (absent: not indexed)."""
+        found: dict[str, str] = {}
+        with self._connect() as db:
+            for start in range(0, len(names), 500):
+                chunk = names[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found.update(db.execute(f"SELECT name, signature FROM products WHERE name IN"
+                                        f" ({marks})", chunk).fetchall())
+        return found
 
     def dates(self, collection: str) -> list[str]:
         """Every acquisition date of a collection, oldest first."""
