@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Sentinel-2 repeats its ground track every 10 days in 143 orbits; both satellites fly the same
-# tracks. Anchor: the S2A datatake of 2018-06-02T10:50:31Z over Belgium is relative orbit 51.
+# tracks. Anchor (an assumption, unchecked): the S2A datatake of 2018-06-02T10:50:31Z over
+# Belgium is relative orbit 51.
 S2_ORBITS = 143
 S2_CYCLE_DAYS = 10.0
 S2_ANCHOR = ("2018-06-02T10:50:31", 51)
