@@ -31,6 +31,8 @@ CSW_202 = SCHEMAS / "csw" / "2.0.2" / "CSW-discovery.xsd"
 OWS_10_EXCEPTIONS = SCHEMAS / "ows" / "1.0.0" / "owsExceptionReport.xsd"
 OWS_20_EXCEPTIONS = SCHEMAS / "ows" / "2.0" / "owsExceptionReport.xsd"
 CSW_30 = SCHEMAS / "cat" / "csw" / "3.0" / "cswAll.xsd"
+GMD_XSD = (Path(pycsw.__file__).parent / "plugins" / "profiles" / "apiso" / "schemas" / "ogc" /
+           "iso" / "19139" / "20060504" / "gmd" / "gmd.xsd")
 NS = {"csw": "http://www.opengis.net/cat/csw/2.0.2", "dc": "http://purl.org/dc/elements/1.1/",
       "dct": "http://purl.org/dc/terms/", "ows": "http://www.opengis.net/ows",
       "ows20": "http://www.opengis.net/ows/2.0", "gmd": "http://www.isotc211.org/2005/gmd",
@@ -175,6 +177,18 @@ def test_iso_record_has_the_parent_identifier(gateway):
     assert metadata.findtext("gmd:parentIdentifier/gco:CharacterString",
                              namespaces=NS) == NDVI_URN
     assert metadata.xpath("//gmd:linkage/gmd:URL/text()", namespaces=NS)
+
+
+@pytest.mark.parametrize("element_set", ["summary", "full"])
+def test_iso_records_are_valid_against_gmd(gateway, element_set):
+    response = kvp(gateway, request="GetRecords", typenames="gmd:MD_Metadata",
+                   resultType="results", elementSetName=element_set, outputSchema=NS["gmd"],
+                   constraintLanguage="CQL_TEXT", maxRecords="10",
+                   constraint=f"dc:title like '%NDVI%' or apiso:ParentIdentifier = '{NDVI_URN}'")
+    records = etree.fromstring(response.content).findall("csw:SearchResults/gmd:MD_Metadata", NS)
+    assert len(records) == 1 + len(index_names(gateway, "collection = ?", (NDVI,)))
+    for record in records:
+        assert_valid(etree.tostring(record), GMD_XSD)
 
 
 def test_post_bbox_and_parent_filter(gateway):

@@ -20,7 +20,7 @@ from wsgiref.util import application_uri
 from xml.sax.saxutils import escape
 
 from services.catalogue.csw.config import pycsw_config, with_url
-from services.catalogue.csw.iso import add_parent_identifiers
+from services.catalogue.csw.iso import complete_iso
 from services.catalogue.csw.repository import RecordSource
 from services.catalogue.csw.view import collection_rows, connect
 from services.registry import Registry
@@ -103,7 +103,7 @@ class CswApp:
         if csw.exception or content_type not in MEDIA_TYPES:
             content_type = "application/xml"
         body = body if isinstance(body, bytes) else body.encode()
-        return status, content_type, add_parent_identifiers(body)
+        return status, content_type, complete_iso(body)
 
 
 def _version(pairs: list[tuple[str, str]], environ: dict) -> str:

@@ -1,11 +1,18 @@
-"""Fill a gap of pycsw 2.6.2's ISO 19139 writer: it never writes ``gmd:parentIdentifier``.
+"""Fill the gaps of pycsw 2.6.2's ISO 19139 writer, so its records are valid against
+``gmd.xsd``:
 
-A product's identifier is ``<collection identifier>:<product title>``, so its parent follows
-from the identifier; the element goes where ISO 19139 puts it (after fileIdentifier, language
-and characterSet).
+- it never writes ``gmd:parentIdentifier``: a product's identifier is ``<collection
+  identifier>:<product title>``, so the parent follows from it, and the element goes where
+  ISO 19139 puts it (after fileIdentifier, language and characterSet);
+- its ``gmd:CI_ResponsibleParty`` has no ``gmd:role`` (mandatory): the contact gets
+  ``pointOfContact``;
+- it copies the identifier into ``MD_DataIdentification/@id``, an ``xs:ID``, which a URN
+  (``urn:eop:…``) is not: the optional attribute is dropped then.
 """
 
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 
@@ -13,7 +20,9 @@ from services.catalogue.records import URN_PREFIX
 
 GMD = "http://www.isotc211.org/2005/gmd"
 GCO = "http://www.isotc211.org/2005/gco"
+ROLE_CODES = "http://www.isotc211.org/2005/resources/Codelist/gmxCodelists.xml#CI_RoleCode"
 _BEFORE = {f"{{{GMD}}}{name}" for name in ("fileIdentifier", "language", "characterSet")}
+_NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
 
 def parent_of(identifier: str) -> str | None:
@@ -24,25 +33,37 @@ def parent_of(identifier: str) -> str | None:
     return URN_PREFIX + collection if collection and product else None
 
 
-def add_parent_identifiers(body: bytes) -> bytes:
-    """The response with ``gmd:parentIdentifier`` in each product's ``gmd:MD_Metadata``."""
+def complete_iso(body: bytes) -> bytes:
+    """The response with each ``gmd:MD_Metadata`` completed (see the module's docstring)."""
     if b"MD_Metadata" not in body:
         return body
     try:
         tree = etree.fromstring(body)
     except etree.XMLSyntaxError:
         return body
-    changed = False
     for metadata in tree.iter(f"{{{GMD}}}MD_Metadata"):
-        identifier = metadata.findtext(f"{{{GMD}}}fileIdentifier/{{{GCO}}}CharacterString")
-        parent = parent_of(identifier or "")
-        if parent is None or metadata.find(f"{{{GMD}}}parentIdentifier") is not None:
-            continue
-        element = etree.Element(f"{{{GMD}}}parentIdentifier")
-        etree.SubElement(element, f"{{{GCO}}}CharacterString").text = parent
-        position = sum(1 for child in metadata if child.tag in _BEFORE)
-        metadata.insert(position, element)
-        changed = True
-    if not changed:
-        return body
+        _add_parent(metadata)
+        for party in metadata.iter(f"{{{GMD}}}CI_ResponsibleParty"):
+            _add_role(party)
+        for identification in metadata.iter(f"{{{GMD}}}MD_DataIdentification"):
+            if not _NCNAME.match(identification.get("id", "x")):
+                del identification.attrib["id"]
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _add_parent(metadata: etree._Element) -> None:
+    identifier = metadata.findtext(f"{{{GMD}}}fileIdentifier/{{{GCO}}}CharacterString")
+    parent = parent_of(identifier or "")
+    if parent is None or metadata.find(f"{{{GMD}}}parentIdentifier") is not None:
+        return
+    element = etree.Element(f"{{{GMD}}}parentIdentifier")
+    etree.SubElement(element, f"{{{GCO}}}CharacterString").text = parent
+    metadata.insert(sum(1 for child in metadata if child.tag in _BEFORE), element)
+
+
+def _add_role(party: etree._Element) -> None:
+    if party.find(f"{{{GMD}}}role") is not None:
+        return
+    role = etree.SubElement(party, f"{{{GMD}}}role")
+    etree.SubElement(role, f"{{{GMD}}}CI_RoleCode", codeList=ROLE_CODES,
+                     codeListValue="pointOfContact").text = "pointOfContact"
