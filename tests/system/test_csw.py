@@ -177,6 +177,11 @@ def test_iso_record_has_the_parent_identifier(gateway):
     assert metadata.findtext("gmd:parentIdentifier/gco:CharacterString",
                              namespaces=NS) == NDVI_URN
     assert metadata.xpath("//gmd:linkage/gmd:URL/text()", namespaces=NS)
+    with sqlite3.connect(gateway.settings.index) as db:
+        (time,) = db.execute("SELECT time FROM products WHERE name = ?",
+                             (product.rsplit(":", 1)[1],)).fetchone()
+    period = metadata.find(".//gmd:temporalElement//{http://www.opengis.net/gml}TimePeriod", NS)
+    assert [p.text for p in period] == [time, time]
 
 
 @pytest.mark.parametrize("element_set", ["summary", "full"])

@@ -97,13 +97,14 @@ class CswApp:
             repository = getattr(csw, "repository", None)
             if repository is not None and hasattr(repository, "close"):
                 repository.close()
+        times = getattr(repository, "times", {})
         content_type = csw.contenttype
         if isinstance(content_type, bytes):
             content_type = content_type.decode()
         if csw.exception or content_type not in MEDIA_TYPES:
             content_type = "application/xml"
         body = body if isinstance(body, bytes) else body.encode()
-        return status, content_type, complete_iso(body)
+        return status, content_type, complete_iso(body, times)
 
 
 def _version(pairs: list[tuple[str, str]], environ: dict) -> str:

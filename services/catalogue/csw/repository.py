@@ -50,6 +50,8 @@ class IndexRepository:
         self.source: RecordSource = context.eoscope_records
         self.queryables = _queryables(context)
         self._db: sqlite3.Connection | None = None
+        # (begin, end) of every record returned, for the ISO writer's gap (see iso.py)
+        self.times: dict[str, tuple[str | None, str | None]] = {}
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -89,7 +91,9 @@ class IndexRepository:
                 for row in self._rows(f"SELECT * FROM {arm} WHERE record_key IN {_LIST}",
                                       (json.dumps(wanted),)):
                     rows[(arm, row.record_key)] = row
-        return [rows[key] for key in keys if key in rows]
+        found = [rows[key] for key in keys if key in rows]
+        self.times.update((row.identifier, (row.time_begin, row.time_end)) for row in found)
+        return found
 
     def query_ids(self, ids: list[str]) -> list[SimpleNamespace]:
         wanted = json.dumps(list(ids))
