@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from services.catalogue.csw.config import pycsw_config, with_url
 from services.catalogue.csw.iso import complete_iso
-from services.catalogue.csw.repository import RecordSource
+from services.catalogue.csw.repository import IndexRepository, RecordSource
 from services.catalogue.csw.view import collection_rows, connect
 from services.registry import Registry
 from services.settings import Settings
@@ -77,10 +77,18 @@ class CswApp:
         problem = _bad_parameter(pairs)
         if problem:
             return _report(_CLIENT_ERROR[version], "InvalidParameterValue", *problem, version)
-        base = (self.settings.public_url or application_uri(environ)).rstrip("/")
-        if base.endswith("/csw"):
-            base = base[:-4]
         env = _fixed_environ(environ, pairs, length)
+        try:
+            return self._dispatch(env)
+        except Exception:  # noqa: BLE001 — a bug must still answer in the standard's shape
+            LOG.exception("CSW request failed: %s", env.get("QUERY_STRING"))
+            return _report("500 Internal Server Error", "NoApplicableCode", "request",
+                           "the catalogue failed on this request; see the server log", version)
+
+    def _dispatch(self, env: dict) -> tuple[str, str, bytes]:
+        """Run pycsw on the request with the fixed configuration and the index's records."""
+        base = (self.settings.public_url or application_uri(env)).rstrip("/")
+        base = base.removesuffix("/csw")
         csw = Csw(with_url(self.config, f"{base}/csw"), env)
         rows = collection_rows(self.registry, self.settings.contact_organization, base,
                                self.settings.archive)
@@ -89,21 +97,17 @@ class CswApp:
         #                        repository, whose %s markers sqlite3 does not know)
         try:
             status, body = csw.dispatch_wsgi()
-        except Exception:  # noqa: BLE001 — a bug must still answer in the standard's shape
-            LOG.exception("CSW request failed: %s", env.get("QUERY_STRING"))
-            return _report("500 Internal Server Error", "NoApplicableCode", "request",
-                           "the catalogue failed on this request; see the server log", version)
         finally:
             repository = getattr(csw, "repository", None)
-            if repository is not None and hasattr(repository, "close"):
+            if isinstance(repository, IndexRepository):
                 repository.close()
-        times = getattr(repository, "times", {})
         content_type = csw.contenttype
         if isinstance(content_type, bytes):
             content_type = content_type.decode()
         if csw.exception or content_type not in MEDIA_TYPES:
             content_type = "application/xml"
         body = body if isinstance(body, bytes) else body.encode()
+        times = repository.times if isinstance(repository, IndexRepository) else {}
         return status, content_type, complete_iso(body, times)
 
 
