@@ -517,3 +517,18 @@ def test_a_query_past_its_budget_is_interrupted(gateway):
         db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
                    " WHERE i < 10000000) SELECT count(*) FROM n, product_records").fetchall()
     db.close()
+
+
+@pytest.mark.parametrize("query", [
+    "mode=opensearch&service=CSW&version=3.0.0&request=GetRecords&elementsetname=full"
+    "&typenames=csw:Record&resulttype=results&q=NDVI",
+    "mode=sru&operation=searchRetrieve&query=NDVI",
+    "mode=oaipmh&verb=ListRecords&metadataPrefix=iso19139",
+    "mode=oaipmh&verb=GetRecord&identifier=x&metadataPrefix=oai_dc",
+    "mode=oaipmh&verb=ListRecords&resumptionToken=abc",
+    "mode=bogus",
+])
+def test_pycsw_modes_answer_xml(gateway, query):
+    response = requests.get(f"{gateway.url}/csw?{query}", timeout=30)
+    assert response.status_code < 500
+    etree.fromstring(response.content)
