@@ -15,6 +15,8 @@ import pytest
 import requests
 from lxml import etree
 
+from services.catalogue.csw.view import collection_rows, connect
+from services.catalogue.records import Hrefs
 from services.demo import DemoSpec, generate, plan
 from services.index import ProductIndex
 from services.refresh import refresh
@@ -509,10 +511,9 @@ def test_many_ids_in_one_request(gateway):
 
 
 def test_a_query_past_its_budget_is_interrupted(gateway):
-    from services.catalogue.csw.view import collection_rows, connect
-
-    rows = collection_rows(gateway.registry, "eoscope", gateway.url, gateway.settings.archive)
-    db = connect(gateway.settings.index, rows, budget=0.0)
+    rows = collection_rows(gateway.registry, "eoscope", gateway.url)
+    db = connect(gateway.settings.index, rows, Hrefs(gateway.url, gateway.settings.archive),
+                 budget=0.0)
     with pytest.raises(sqlite3.OperationalError, match="interrupted"):
         db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
                    " WHERE i < 10000000) SELECT count(*) FROM n, product_records").fetchall()

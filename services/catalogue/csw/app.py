@@ -23,6 +23,7 @@ from services.catalogue.csw.config import pycsw_config, with_url
 from services.catalogue.csw.iso import complete_iso
 from services.catalogue.csw.repository import IndexRepository, RecordSource
 from services.catalogue.csw.view import collection_rows, connect
+from services.catalogue.records import Hrefs
 from services.registry import Registry
 from services.settings import Settings
 
@@ -90,9 +91,10 @@ class CswApp:
         base = (self.settings.public_url or application_uri(env)).rstrip("/")
         base = base.removesuffix("/csw")
         csw = Csw(with_url(self.config, f"{base}/csw"), env)
-        rows = collection_rows(self.registry, self.settings.contact_organization, base,
-                               self.settings.archive)
-        csw.context.eoscope_records = RecordSource(partial(connect, self.index_path, rows))
+        rows = collection_rows(self.registry, self.settings.contact_organization, base)
+        hrefs = Hrefs(base, self.settings.archive)
+        csw.context.eoscope_records = RecordSource(partial(connect, self.index_path, rows,
+                                                           hrefs))
         csw.orm = "sqlalchemy"  # named :pvalueN parameters (pycsw assumes Django with a custom
         #                        repository, whose %s markers sqlite3 does not know)
         try:

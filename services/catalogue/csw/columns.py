@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from services.catalogue.csw.links import BBOX, DATE, file_link_sql
+from services.catalogue.csw.links import DATE
 from services.catalogue.records import URN_PREFIX as URN
 
 GMD = "http://www.isotc211.org/2005/gmd"
@@ -19,12 +19,13 @@ GMD = "http://www.isotc211.org/2005/gmd"
 _WKT = ("printf('POLYGON((%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f))',"
         " {t}.minx, {t}.miny, {t}.minx, {t}.maxy, {t}.maxx, {t}.maxy, {t}.maxx, {t}.miny,"
         " {t}.minx, {t}.miny)")
-_FILE = file_link_sql("f.band", "f.path", "f.size", "c.download_base", "c.archive")
-_FILES = (f"(SELECT group_concat({_FILE}, '^')"
-          " FROM (SELECT * FROM files WHERE product_id = p.id ORDER BY band) f)")
-_PRODUCT_LINKS = (f"nullif(trim(replace(replace(c.product_links, '{DATE}', p.date), '{BBOX}',"
-                  " printf('%.6f%%2C%.6f%%2C%.6f%%2C%.6f', p.minx, p.miny, p.maxx, p.maxy))"
-                  f" || '^' || coalesce({_FILES}, ''), '^'), '')")
+# a product's links: its services at its date, then its preview and files (SQL functions from
+# view.py, computed only for the rows of a page)
+_FILES = ("(SELECT group_concat(csw_file(band, path, size), '^')"
+          " FROM (SELECT * FROM files WHERE product_id = p.id ORDER BY band))")
+_PRODUCT_LINKS = (f"nullif(trim(replace(c.product_links, '{DATE}', p.date) || '^' ||"
+                  " coalesce(csw_preview(c.preview_layer, p.date, p.minx, p.miny, p.maxx,"
+                  f" p.maxy), '') || '^' || coalesce({_FILES}, ''), '^'), '')")
 _PRODUCT_TITLE = "c.title || ' ' || p.platform || ' ' || p.tile || ' ' || p.date"
 _PRODUCT_ABSTRACT = ("c.title || ' product ' || p.name || ', acquired ' || p.time || ' by '"
                      " || p.platform || ' over tile ' || p.tile || coalesce(', cloud cover '"
@@ -105,8 +106,7 @@ CREATE TEMP TABLE csw_collections (
     collection TEXT PRIMARY KEY, title TEXT NOT NULL, abstract TEXT NOT NULL,
     keywords TEXT NOT NULL, platform TEXT NOT NULL, instrument TEXT NOT NULL,
     crs TEXT NOT NULL, resolution TEXT NOT NULL, organization TEXT NOT NULL,
-    collection_links TEXT NOT NULL, product_links TEXT NOT NULL,
-    download_base TEXT NOT NULL, archive TEXT NOT NULL)
+    collection_links TEXT NOT NULL, product_links TEXT NOT NULL, preview_layer TEXT)
 """
 # a collection's extent, from its products: each a correlated subquery, so only the columns a
 # query names are computed (min(minx) and min(time) are index seeks)

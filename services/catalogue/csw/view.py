@@ -3,7 +3,8 @@
 Each connection gets a TEMP table of the registry's collections (with links for the request's
 base URL) and TEMP views over the live ``products`` table (see :mod:`.columns`), so a product
 ingested a moment ago is a record at once. pycsw's SQL calls ``query_spatial`` and, to sort by
-geometry, ``get_geometry_area``: both are registered here.
+geometry, ``get_geometry_area``; the views call ``csw_preview`` and ``csw_file`` (links written
+by the catalogue's ``Hrefs``): all are registered here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from shapely import wkt
@@ -20,7 +21,13 @@ from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
 from services.catalogue.csw.columns import COLLECTIONS_TABLE, view_sql
-from services.catalogue.csw.links import collection_links, product_link_template
+from services.catalogue.csw.links import (
+    collection_links,
+    file_link,
+    preview_link,
+    product_link_template,
+)
+from services.catalogue.records import Hrefs, preview_layer
 from services.registry import Registry
 
 QUERY_SECONDS = 30.0  # below gunicorn's worker timeout (60 s)
@@ -54,14 +61,11 @@ class CollectionRow:
     organization: str
     collection_links: str
     product_links: str
-    download_base: str
-    archive: str
+    preview_layer: str | None
 
 
-def collection_rows(registry: Registry, organization: str, base: str,
-                    archive: Path) -> list[CollectionRow]:
+def collection_rows(registry: Registry, organization: str, base: str) -> list[CollectionRow]:
     """The registry's collections, with links for clients reaching us at ``base``."""
-    archive_prefix = str(archive.absolute()).rstrip("/") + "/"
     rows = []
     for collection in registry.collections.values():
         keywords = dict.fromkeys([collection.platform, collection.instrument,
@@ -76,20 +80,23 @@ def collection_rows(registry: Registry, organization: str, base: str,
             resolution=f"{collection.grid.resolution:g}", organization=organization,
             collection_links=collection_links(collection, base),
             product_links=product_link_template(collection, base),
-            download_base=f"{base}/download", archive=archive_prefix))
+            preview_layer=preview_layer(collection)))
     return rows
 
 
-def connect(index_path: Path, collections: Iterable[CollectionRow],
+def connect(index_path: Path, collections: Iterable[CollectionRow], hrefs: Hrefs,
             budget: float = QUERY_SECONDS) -> sqlite3.Connection:
-    """A read connection to the index with the record views; its statements are interrupted
-    once the connection is ``budget`` seconds old (every request is bounded)."""
+    """A read connection to the index with the record views, writing links with ``hrefs``;
+    its statements are interrupted once the connection is ``budget`` seconds old (every
+    request is bounded)."""
     db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, timeout=30)
     deadline = time.monotonic() + budget
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         db.create_function("query_spatial", 4, query_spatial, deterministic=True)
         db.create_function("get_geometry_area", 1, geometry_area, deterministic=True)
+        db.create_function("csw_preview", 6, partial(preview_link, hrefs), deterministic=True)
+        db.create_function("csw_file", 3, partial(file_link, hrefs), deterministic=True)
         db.execute(COLLECTIONS_TABLE)
         marks = ", ".join("?" for _ in fields(CollectionRow))
         db.executemany(f"INSERT INTO csw_collections VALUES ({marks})",
