@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from functools import lru_cache, partial
 from pathlib import Path
+from urllib.parse import quote
 
 from shapely import wkt
 from shapely.errors import ShapelyError
@@ -89,7 +90,8 @@ def connect(index_path: Path, collections: Iterable[CollectionRow], hrefs: Hrefs
     """A read connection to the index with the record views, writing links with ``hrefs``;
     its statements are interrupted once the connection is ``budget`` seconds old (every
     request is bounded)."""
-    db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, timeout=30)
+    db = sqlite3.connect(f"file:{quote(str(index_path.absolute()))}?mode=ro", uri=True,
+                         timeout=30)
     deadline = time.monotonic() + budget
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
