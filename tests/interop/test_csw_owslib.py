@@ -10,6 +10,7 @@ import subprocess
 import warnings
 
 import pytest
+from owslib.catalogue.csw3 import CatalogueServiceWeb as Csw3
 from owslib.csw import CatalogueServiceWeb
 from owslib.fes import (
     And,
@@ -21,6 +22,7 @@ from owslib.fes import (
     SortBy,
     SortProperty,
 )
+from owslib.fes2 import PropertyIsLike as Like2
 from owslib.iso import MD_Metadata
 from owslib.ows import ExceptionReport
 
@@ -161,3 +163,15 @@ def test_qgis_metasearch_search_and_services(gateway, tmp_path):
     assert collection["type"] == "series" and collection["bbox"]
     assert collection["services"] == {"wms": f"{gateway.url}/wms", "wcs": f"{gateway.url}/wcs"}
     assert result["by_id"] == [sorted(result["records"])[0]]
+
+
+def test_csw_30_with_owslib(gateway):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        csw3 = Csw3(f"{gateway.url}/csw", timeout=60)
+    assert csw3.version == "3.0.0"
+    assert {"GetRecords", "GetRecordById", "GetDomain"} <= {o.name for o in csw3.operations}
+    csw3.getrecords(constraints=[Like2("csw:AnyText", "%LAI%")], esn="full", maxrecords=10)
+    assert csw3.results["matches"] == len(products(gateway, "collection = ?",
+                                                   ("TERRASCOPE_S2_LAI_V2",))) + 1
+    assert "urn:eop:VITO:TERRASCOPE_S2_LAI_V2" in csw3.records
