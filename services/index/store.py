@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS products (
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS products (
 CREATE INDEX IF NOT EXISTS products_collection_time
     ON products (collection, time, minx, maxx, miny, maxy, cloud_cover);
 CREATE INDEX IF NOT EXISTS products_bbox ON products (collection, minx, maxx, miny, maxy);
+CREATE INDEX IF NOT EXISTS products_ingested ON products (ingested_at);  -- CSW updateSequence
 CREATE TABLE IF NOT EXISTS files (
     product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
     band TEXT NOT NULL,
