@@ -7,11 +7,13 @@ so every system and interop test talks HTTP to real MapServer through the real W
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,9 +21,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.demo import DemoSpec, generate
+from services.demo import DemoSpec, generate, plan
 from services.generate import generate_all
 from services.index import ProductIndex, ingest
+from services.refresh import refresh
 from services.registry import Registry, load
 from services.settings import PROJECT_ROOT, Settings
 
@@ -98,6 +101,28 @@ def stop_gateway(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@contextmanager
+def newest_held_back(root: Path, spec: DemoSpec) -> Iterator[tuple]:
+    """An archive of ``spec`` whose newest acquisition waits in ``root/staging`` (copy it into
+    the archive and refresh to "receive" it), ingested and served by its own gateway. Yields
+    (url, settings, registry, index, staging folder, newest acquisition)."""
+    settings, env = settings_for(root)
+    generate(settings.archive, spec)
+    newest = plan(spec)[-1]
+    staging = root / "staging"
+    for folder in list(settings.archive.rglob(f"*{newest.sensing_time:%Y%m%dT%H%M%S}*_V200")):
+        target = staging / folder.relative_to(settings.archive)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder, target)
+    registry, index = load(settings.layers_dir), ProductIndex(settings.index)
+    refresh([settings.archive], registry, index, settings)
+    process, url = start_gateway(env, workers=1)
+    try:
+        yield url, settings, registry, index, staging, newest
+    finally:
+        stop_gateway(process)
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,9 @@ from lxml import etree
 
 from services.catalogue.csw.view import collection_rows, connect
 from services.catalogue.records import Hrefs
-from services.demo import DemoSpec, generate, plan
-from services.index import ProductIndex
+from services.demo import DemoSpec
 from services.refresh import refresh
-from services.registry import load
-from tests.conftest import settings_for, start_gateway, stop_gateway
+from tests.conftest import newest_held_back
 from tests.helpers import assert_valid
 
 with warnings.catch_warnings():
@@ -358,21 +356,8 @@ SPEC = DemoSpec(seed=11, size_km=1.0, dates=2, start=date(2019, 4, 1), end=date(
 
 @pytest.fixture
 def growing(tmp_path):
-    settings, env = settings_for(tmp_path)
-    generate(settings.archive, SPEC)
-    newest = plan(SPEC)[-1]
-    staging = tmp_path / "staging"
-    for folder in list(settings.archive.rglob(f"*{newest.sensing_time:%Y%m%dT%H%M%S}*_V200")):
-        target = staging / folder.relative_to(settings.archive)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(folder, target)
-    registry, index = load(settings.layers_dir), ProductIndex(settings.index)
-    refresh([settings.archive], registry, index, settings)
-    process, url = start_gateway(env, workers=1)
-    try:
-        yield url, settings, registry, index, staging, newest
-    finally:
-        stop_gateway(process)
+    with newest_held_back(tmp_path, SPEC) as served_archive:
+        yield served_archive
 
 
 def test_an_ingested_product_is_found_at_once(growing):

@@ -12,10 +12,10 @@ import requests
 from lxml import etree
 
 from services.demo import DemoSpec, generate, plan
-from services.generate import generate_all
 from services.index import ProductIndex, ingest
+from services.refresh import refresh
 from services.registry import load
-from tests.conftest import settings_for, start_gateway, stop_gateway
+from tests.conftest import newest_held_back, settings_for
 
 SPEC = DemoSpec(seed=11, size_km=1.0, dates=3, start=date(2018, 6, 1), end=date(2018, 6, 30))
 
@@ -76,21 +76,10 @@ def test_reingest_is_idempotent(archive):
     assert rows(settings) == before
 
 
-def test_a_new_date_is_served_without_restart(archive, tmp_path):
-    settings, env = archive
-    registry = load(settings.layers_dir)
-    index = ProductIndex(settings.index)
-    newest = plan(SPEC)[-1]
-    day = newest.sensing_time.date().isoformat()
-    staging = tmp_path / "staging"
-    for folder in list(settings.archive.rglob(f"*{newest.sensing_time:%Y%m%dT%H%M%S}*_V200")):
-        target = staging / folder.relative_to(settings.archive)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(folder, target)
-    ingest(settings.archive, registry, index, settings.derived_dir)
-    generate_all(registry, index, settings)
-    process, url = start_gateway(env, workers=1)
-    try:
+def test_a_new_date_is_served_without_restart(tmp_path):
+    with newest_held_back(tmp_path, SPEC) as (url, settings, registry, index, staging, newest):
+        day = newest.sensing_time.date().isoformat()
+
         def dates() -> list[str]:
             response = requests.get(f"{url}/wms", params={
                 "SERVICE": "WMS", "REQUEST": "GetCapabilities", "VERSION": "1.3.0"}, timeout=30)
@@ -100,8 +89,7 @@ def test_a_new_date_is_served_without_restart(archive, tmp_path):
 
         assert day not in dates()
         shutil.copytree(staging, settings.archive, dirs_exist_ok=True)
-        ingest(settings.archive, registry, index, settings.derived_dir)
-        generate_all(registry, index, settings)
+        refresh([settings.archive], registry, index, settings)
         assert dates()[-1] == day
         west, south, east, north = index.extent("TERRASCOPE_S2_NDVI_V2")
         response = requests.get(f"{url}/wms", params={
@@ -109,5 +97,3 @@ def test_a_new_date_is_served_without_restart(archive, tmp_path):
             "STYLES": "", "CRS": "CRS:84", "BBOX": f"{west},{south},{east},{north}",
             "WIDTH": 64, "HEIGHT": 64, "FORMAT": "image/png", "TIME": day}, timeout=30)
         assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
-    finally:
-        stop_gateway(process)
