@@ -21,7 +21,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
-from services.timeseries.catalog import Source
+from services.index.series import Source
 from services.timeseries.grid import Patch, Pixels, QueryGrid, transformer
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import SeriesLayer

@@ -19,9 +19,9 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.errors import OGCException, RequestTooLarge
+from services.index.series import SeriesCatalog, SeriesQuery
 from services.registry import Registry
 from services.timeseries import geojson, output, params, stats
-from services.timeseries.catalog import Catalog
 from services.timeseries.errors import problem
 from services.timeseries.grid import QueryGrid, box_pixels
 from services.timeseries.handles import DatasetPool
@@ -65,7 +65,7 @@ class TimeSeriesService:
                  limits: TimeSeriesLimits | None = None):
         self.limits = limits or TimeSeriesLimits()
         self.table = LayerTable(registry)
-        self.catalog = Catalog(index_path)
+        self.catalog = SeriesCatalog(index_path)
         self.pool = DatasetPool(self.limits.open_files)
         self.executor = ThreadPoolExecutor(self.limits.read_threads,
                                            thread_name_prefix="timeseries")
@@ -145,7 +145,10 @@ class TimeSeriesService:
                                   f" at most {self.limits.max_extent_km2:g} km² per request",
                                   "body")
         pixels = [grid.pixels(p) for p in projected]
-        by_date = self.catalog.sources(layer, span.start, span.end, shapely.union_all(shapes))
+        mask = layer.mask
+        query = SeriesQuery(layer.collection.id, layer.band.name,
+                            mask.collection if mask else None, mask.band if mask else None)
+        by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
         reader = Reader(self.pool, grid, layer)
 
         def dates(days: list[str]) -> list[DateResult]:

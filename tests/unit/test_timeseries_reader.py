@@ -14,9 +14,9 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
+from services.index.series import Source
 from services.registry import load
 from services.settings import PROJECT_ROOT
-from services.timeseries.catalog import Source
 from services.timeseries.grid import QueryGrid
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import LayerTable

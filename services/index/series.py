@@ -1,7 +1,7 @@
-"""Read-only queries on the product index (the same SQLite file ingest writes).
-
-Kept here rather than in :mod:`services.index.store` so the time series service owns its SQL;
-it only reads the ``products`` and ``files`` tables.
+"""The time series service's queries on the product index: which product files (and the
+scene classification that masks them) to read for a layer, a period and an area. Read-only, on
+the same database ingest writes; part of the index layer, so another database replaces it
+together with :mod:`services.index.store` and :mod:`services.index.search`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from pathlib import Path
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
-
-from services.timeseries.layers import SeriesLayer
 
 _SOURCES = """
 SELECT p.date, p.name, p.platform, p.time, p.tile, p.crs, p.footprint, f.path,
@@ -42,7 +40,17 @@ class Source:
     mask_path: str | None
 
 
-class Catalog:
+@dataclass(frozen=True)
+class SeriesQuery:
+    """A band of a collection, masked by a band of a sibling collection (or not)."""
+
+    collection: str
+    band: str
+    mask_collection: str | None = None
+    mask_band: str | None = None
+
+
+class SeriesCatalog:
     """The products of a layer, from the index at ``path`` (opened read-only per query)."""
 
     def __init__(self, path: Path):
@@ -66,19 +74,18 @@ class Catalog:
                                 " products WHERE collection = ?", (collection,)).fetchone()
         return dates, None if bounds[0] is None else tuple(bounds)
 
-    def sources(self, layer: SeriesLayer, start: date, end: date, area: BaseGeometry
+    def sources(self, query: SeriesQuery, start: date, end: date, area: BaseGeometry
                 ) -> dict[str, list[Source]]:
         """Date → the layer's products whose footprint meets ``area`` (lon/lat), in name
         order; of several versions of one acquisition only the newest."""
         minx, miny, maxx, maxy = area.bounds
-        mask = layer.mask
         with self._connect() as db:
             rows = db.execute(_SOURCES, {
-                "collection": layer.collection.id, "band": layer.band.name,
+                "collection": query.collection, "band": query.band,
                 "start": start.isoformat(), "end": end.isoformat(),
                 "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
-                "mask_collection": mask.collection if mask else None,
-                "mask_band": mask.band if mask else None}).fetchall()
+                "mask_collection": query.mask_collection,
+                "mask_band": query.mask_band}).fetchall()
         wanted = prep(area)
         by_date: dict[str, list[Source]] = {}
         seen: set[tuple[str, str, str]] = set()
