@@ -41,9 +41,10 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def archive(spec: DemoSpec = SPEC) -> tuple[Settings, dict[str, str]]:
-    """The benchmark archive, ingested, with a fresh mapfile; generated only the first time."""
-    root = bench_dir()
+def archive(spec: DemoSpec = SPEC, subfolder: str = "") -> tuple[Settings, dict[str, str]]:
+    """The benchmark archive of ``spec`` (in ``subfolder`` of the bench folder), generated only
+    the first time, then re-ingested by each run so it follows the code under test."""
+    root = bench_dir() / subfolder if subfolder else bench_dir()
     marker = root / ".complete"
     if marker.exists() and marker.read_text() == repr(spec):
         settings, env = settings_for(root)

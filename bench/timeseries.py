@@ -24,10 +24,6 @@ import argparse
 import json
 import math
 import os
-import shutil
-import subprocess
-import sys
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +37,6 @@ from bench.common import (
     Answer,
     Report,
     Stats,
-    bench_dir,
     bind,
     gateway,
     load_note,
@@ -50,11 +45,11 @@ from bench.common import (
     run_interleaved,
     save,
 )
+from bench.common import archive as common_archive
 from services.demo import DemoSpec
 from services.index import ProductIndex
 from services.registry import load
 from services.settings import PROJECT_ROOT, Settings
-from tests.conftest import prepare, settings_for
 
 SPEC = DemoSpec(seed=2018, size_km=3.0, dates=72, start=date(2018, 3, 1), end=date(2018, 10, 31))
 LAYER = "CGS_S2_NDVI"
@@ -68,25 +63,9 @@ TO_LONLAT = Transformer.from_crs("EPSG:32631", "EPSG:4326", always_xy=True)
 
 
 def archive() -> tuple[Settings, dict[str, str]]:
-    """The 72-date archive under <bench dir>/timeseries, generated once, re-ingested each run
-    (beside, not in place of, the other benchmarks' archive)."""
-    root = bench_dir() / "timeseries"
-    marker = root / ".complete"
-    if marker.exists() and marker.read_text() == repr(SPEC):
-        settings, env = settings_for(root)
-        done = subprocess.run([sys.executable, "-m", "services.cli", "ingest"], cwd=PROJECT_ROOT,
-                              env={**os.environ, **env}, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"eoscope ingest failed:\n{done.stderr[-3000:]}")
-        return settings, env
-    log(f"generating the time series benchmark archive in {root} (once) ...")
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    started = time.perf_counter()
-    result = prepare(root, SPEC)
-    marker.write_text(repr(SPEC))
-    log(f"archive ready in {time.perf_counter() - started:.0f} s")
-    return result
+    """The 72-date archive under <bench dir>/timeseries (beside, not in place of, the other
+    benchmarks' archive)."""
+    return common_archive(SPEC, "timeseries")
 
 
 @dataclass(frozen=True)
