@@ -65,7 +65,7 @@ from bench.wms_getmap import PNG_SIGNATURE, decode
 from services.index import ProductIndex
 from services.registry import load
 from services.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_gateway
 
 LAYER = "CGS_S2_NDVI"
 DATE = "2018-07-03"        # cloud-free in the default demo archive: warm tiles
@@ -266,11 +266,7 @@ def running(command: list[str], env: dict[str, str], probe: str, what: str, log_
         wait_until_up(process, probe, what, log_path)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_gateway(process)  # terminate, then kill after 15 s
 
 
 @contextmanager
