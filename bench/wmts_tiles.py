@@ -516,7 +516,8 @@ def _report(warm: Warm, cold: dict[str, list[float]], static: str, count: int, p
     per_zoom = [Stats.of(f"  cold, z{z}: {short[name]}",
                          [t for i, t in enumerate(cold[name])
                           if cold_tiles[i % len(cold_tiles)].z == z])
-                for z in COLD_ZOOMS for name in cold]
+                for z in COLD_ZOOMS for name in cold
+                if any(t.z == z for t in cold_tiles)]  # a small --cold-tiles may skip a zoom
     report = Report("wmts_tiles", COMMAND, list(stats.values()) + per_zoom)
     report.ratios["warm gateway/MapProxy, req/s"] = warm.rps(GATEWAY) / warm.rps(MAPPROXY)
     report.ratios["warm gateway/static, req/s"] = warm.rps(GATEWAY) / warm.rps(static)
