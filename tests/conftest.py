@@ -104,6 +104,18 @@ def stop_gateway(process: subprocess.Popen) -> None:
 
 
 @contextmanager
+def served(root: Path, spec: DemoSpec) -> Iterator[tuple[str, Registry, ProductIndex]]:
+    """An archive of ``spec`` prepared under ``root`` and served by its own one-worker
+    gateway. Yields (url, registry, index)."""
+    settings, env = prepare(root, spec)
+    process, url = start_gateway(env, workers=1)
+    try:
+        yield url, load(settings.layers_dir), ProductIndex(settings.index)
+    finally:
+        stop_gateway(process)
+
+
+@contextmanager
 def newest_held_back(root: Path, spec: DemoSpec) -> Iterator[tuple]:
     """An archive of ``spec`` whose newest acquisition waits in ``root/staging`` (copy it into
     the archive and refresh to "receive" it), ingested and served by its own gateway. Yields

@@ -96,3 +96,17 @@ def source_value(registry: Registry, index: ProductIndex, layer: str, date: str,
             dn = dataset.read(1, window=((row, row + 1), (col, col + 1)))[0, 0]
             return float("nan") if dn == band.nodata else band.physical(float(dn))
     raise AssertionError(f"no {layer} file covers {lon}, {lat} on {date}")
+
+
+def same_up_to_resampling(tile: np.ndarray, around: np.ndarray) -> float:
+    """Share of a tile's pixels whose colour is the reference colour at the same place or at a
+    neighbour (``around`` has one pixel of margin all round): 10 m pixels drawn at 3-5 m by
+    nearest neighbour land on either side of a source pixel edge depending on the request's
+    extent (MapServer's reprojection is approximate to 1/3 pixel, and MapProxy clips metatile
+    requests to the layer's coverage)."""
+    found = np.zeros(tile.shape[1:], dtype=bool)
+    for dy in range(3):
+        for dx in range(3):
+            shifted = around[:, dy:dy + tile.shape[1], dx:dx + tile.shape[2]]
+            found |= np.all(shifted == tile, axis=0)
+    return float(found.mean())

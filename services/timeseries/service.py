@@ -113,21 +113,19 @@ class TimeSeriesService:
         return self._series(layer, self._bounded([shape]), span, form, provenance)
 
     def _geometries(self, request: Request) -> Response:
-        layer, span, form, provenance = self._common(request)
-        shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
-                                                  self.limits.max_geometries))
-        dates = self.compute(layer, shapes, span, _summary)
-        if form == "csv":
-            return Response(200, CSV, output.per_geometry_csv(dates))
-        return Response(200, JSON, output.per_geometry_json(dates, provenance))
+        return self._per_geometry(request, _summary, output.per_geometry_csv)
 
     def _histogram(self, request: Request) -> Response:
+        return self._per_geometry(request, _histogram, output.histogram_csv)
+
+    def _per_geometry(self, request: Request, summarise, to_csv) -> Response:
+        """A GeometryCollection's results per date, one entry per geometry in input order."""
         layer, span, form, provenance = self._common(request)
         shapes = self._bounded(geojson.geometries(geojson.parse_json(request.body),
                                                   self.limits.max_geometries))
-        dates = self.compute(layer, shapes, span, _histogram)
+        dates = self.compute(layer, shapes, span, summarise)
         if form == "csv":
-            return Response(200, CSV, output.histogram_csv(dates))
+            return Response(200, CSV, to_csv(dates))
         return Response(200, JSON, output.per_geometry_json(dates, provenance))
 
     # -- the work --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import requests
 from lxml import etree
 from owslib.wmts import WebMapTileService
 
-from tests.helpers import read_image
+from tests.helpers import read_image, same_up_to_resampling
 from tests.interop.conftest import LAYER
 from tests.interop.test_gdal import gdal, write
 from tests.interop.test_qgis import image, run_qgis
@@ -147,17 +147,6 @@ def assert_two_dates(images: dict[str, np.ndarray], reference: dict[str, np.ndar
 # -- the reference: REST tiles equal to WMS ------------------------------------------------
 
 
-def same_up_to_resampling(tile: np.ndarray, around: np.ndarray) -> float:
-    """Share of the tile's pixels whose colour is the WMS colour at the same place or at a
-    neighbour (``around`` has one pixel of margin all round): 10 m pixels drawn at 3-5 m by
-    nearest neighbour land on either side of a source pixel edge depending on the request's
-    extent (MapProxy clips metatile requests to the layer's coverage)."""
-    found = np.zeros(tile.shape[1:], dtype=bool)
-    for dy in range(3):
-        for dx in range(3):
-            shifted = around[:, dy:dy + tile.shape[1], dx:dx + tile.shape[2]]
-            found |= np.all(shifted == tile, axis=0)
-    return float(found.mean())
 
 
 def wms_metatile(gateway, date: str, bbox: tuple[float, float, float, float], srs: str

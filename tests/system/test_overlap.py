@@ -12,7 +12,7 @@ import requests
 from pyproj import Transformer
 
 from services.demo import DemoSpec
-from tests.conftest import prepare, start_gateway, stop_gateway
+from tests.conftest import served
 from tests.helpers import read_image, source_value
 
 SPEC = DemoSpec(seed=3, size_km=2.0, dates=2, start=date(2018, 6, 1), end=date(2018, 6, 30),
@@ -22,14 +22,8 @@ LAYER = "CGS_S2_NDVI"
 
 @pytest.fixture(scope="module")
 def overlap_gateway(tmp_path_factory):
-    settings, env = prepare(tmp_path_factory.mktemp("overlap"), SPEC)
-    process, url = start_gateway(env, workers=1)
-    from services.index import ProductIndex
-    from services.registry import load
-    try:
-        yield url, load(settings.layers_dir), ProductIndex(settings.index)
-    finally:
-        stop_gateway(process)
+    with served(tmp_path_factory.mktemp("overlap"), SPEC) as deployment:
+        yield deployment
 
 
 def test_one_date_has_two_products_with_their_tiles(overlap_gateway):

@@ -19,9 +19,7 @@ from rasterio.transform import rowcol, xy
 from shapely.geometry import Polygon, mapping
 
 from services.demo import DemoSpec
-from services.index import ProductIndex
-from services.registry import load
-from tests.conftest import prepare, start_gateway, stop_gateway
+from tests.conftest import served
 
 OVERLAP = DemoSpec(seed=3, size_km=2.0, dates=6, start=date(2018, 5, 1), end=date(2018, 7, 31),
                    overlap=True)
@@ -35,12 +33,8 @@ STATISTICS = ("average", "median", "stdDev", "min", "max")
 
 @pytest.fixture(scope="module")
 def overlap(tmp_path_factory):
-    settings, env = prepare(tmp_path_factory.mktemp("ts-overlap"), OVERLAP)
-    process, url = start_gateway(env, workers=1)
-    try:
-        yield url, load(settings.layers_dir), ProductIndex(settings.index)
-    finally:
-        stop_gateway(process)
+    with served(tmp_path_factory.mktemp("ts-overlap"), OVERLAP) as deployment:
+        yield deployment
 
 
 # -- the truth, from the files -------------------------------------------------------------

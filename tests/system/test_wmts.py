@@ -9,7 +9,7 @@ import pytest
 import requests
 from lxml import etree
 
-from tests.helpers import MAPPROXY_SCHEMAS, assert_valid, read_image
+from tests.helpers import MAPPROXY_SCHEMAS, assert_valid, read_image, same_up_to_resampling
 
 WMTS_CAPS = MAPPROXY_SCHEMAS / "wmts" / "1.0" / "wmtsGetCapabilities_response.xsd"
 OWS_11_EXCEPTIONS = MAPPROXY_SCHEMAS / "ows" / "1.1.0" / "owsExceptionReport.xsd"
@@ -39,17 +39,6 @@ def rest_tile(gateway, date, z=ZOOM, matrix_set="GoogleMapsCompatible", matrix=N
     return requests.get(url, timeout=60)
 
 
-def _same_up_to_resampling(tile: np.ndarray, around: np.ndarray) -> float:
-    """Share of tile pixels whose colour is the WMS colour at the same place or at a neighbour:
-    10 m pixels drawn at 3 m, nearest neighbour, land on either side of a source pixel edge
-    depending on the request's extent (MapServer's reprojection is approximate to 1/3 pixel,
-    and MapProxy clips metatile requests to the layer's coverage)."""
-    found = np.zeros(tile.shape[1:], dtype=bool)
-    for dy in range(3):
-        for dx in range(3):
-            shifted = around[:, dy:dy + tile.shape[1], dx:dx + tile.shape[2]]
-            found |= np.all(shifted == tile, axis=0)
-    return float(found.mean())
 
 
 def exception(response: requests.Response) -> tuple[str, str | None]:
@@ -127,7 +116,7 @@ def test_two_dates_give_different_tiles_equal_to_wms(gateway):
             "WIDTH": 1026, "HEIGHT": 1026, "FORMAT": "image/png", "TRANSPARENT": "TRUE",
             "TIME": date}, timeout=60).content)
         i, j = (row - meta_row) * 256, (col - meta_col) * 256
-        agree = _same_up_to_resampling(tiles[date], wms[:, i:i + 258, j:j + 258])
+        agree = same_up_to_resampling(tiles[date], wms[:, i:i + 258, j:j + 258])
         assert agree > 0.995, f"tile and WMS agree on {agree:.1%} of pixels"
     assert not np.array_equal(tiles[dates[0]], tiles[dates[-1]])
 
