@@ -1,4 +1,8 @@
-"""``eoscope``: the operator's command (demo-data, ingest, generate, check, serve)."""
+"""``eoscope``: the operator's command (demo-data, ingest, generate, check, seed, serve, reload).
+
+Every verb that reads the registry refuses an invalid one the same way: every problem on
+standard error, exit status 2, no traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from services.registry import Registry, RegistryError, load
 from services.settings import PROJECT_ROOT, Settings
+
+EXIT_INVALID = 2
 
 
 def _progress(i: int, n: int, name: str) -> None:
@@ -16,48 +25,71 @@ def _progress(i: int, n: int, name: str) -> None:
     print(f"  [{i:>{width}}/{n}] {name}", file=sys.stderr, flush=True)
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
-    from services.demo import DemoSpec, generate
+    from dataclasses import replace
+
+    from services.demo.sources import MISSIONS, ArchiveSpec, generate_all
+    from services.demo.spec import DemoSpec
 
     root = args.output or settings.archive
-    spec = DemoSpec(seed=args.seed, size_km=args.size_km, dates=args.dates,
-                    start=args.start, end=args.end, overlap=args.overlap)
-    print(f"writing a demo archive to {root} ({spec})", file=sys.stderr)
-    products = generate(root, spec, progress=_progress)
-    print(f"{len(products)} products written", file=sys.stderr)
+    sentinel2 = DemoSpec(seed=args.seed, size_km=args.size_km, dates=args.dates,
+                         start=args.start, end=args.end, overlap=args.overlap)
+    spec = replace(ArchiveSpec().seeded(args.seed), sentinel2=sentinel2).only(
+        tuple(args.missions.split(",")) if args.missions else MISSIONS)
+    _say(f"writing a demo archive to {root} ({', '.join(m for m in MISSIONS if getattr(spec, m))})")
+    written = generate_all(root, spec, progress=_progress)
+    for mission, folders in written.items():
+        _say(f"{mission}: {len(folders)} products written")
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from services.index import ProductIndex
     from services.refresh import refresh
-    from services.registry import load
 
+    registry = load(settings.layers_dir)
     paths = [Path(p) for p in args.paths] or [settings.archive]
-    print(f"ingesting {', '.join(map(str, paths))}", file=sys.stderr)
-    report = refresh(paths, load(settings.layers_dir), ProductIndex(settings.index), settings,
-                     progress=_progress, generate=not args.no_generate)
+    _say(f"ingesting {', '.join(map(str, paths))}")
+    report = refresh(paths, registry, ProductIndex(settings.index), settings,
+                     progress=_progress)
+    for path in report.generated:
+        _say(f"generated {path} (the registry changed)")
+    if report.reloaded:
+        _say("the running gateway was told to reload its registry")
     skipped = [s for r in report.ingested for s in r.skipped]
     for path, why in skipped:
-        print(f"  skipped {path}: {why}", file=sys.stderr)
+        _say(f"  skipped {path}: {why}")
     indexed = sum(len(r.products) for r in report.ingested)
     changed = sum(len(r.changed) for r in report.ingested)
-    print(f"{indexed} products indexed ({changed} new or changed), {len(skipped)} files skipped",
-          file=sys.stderr)
-    for path in report.generated:
-        print(f"generated {path}", file=sys.stderr)
+    _say(f"{indexed} products indexed ({changed} new or changed), {len(skipped)} files skipped")
     if report.tiles_invalidated:
-        print(f"{report.tiles_invalidated} cached tiles invalidated", file=sys.stderr)
+        _say(f"{report.tiles_invalidated} cached tiles invalidated")
     return 1 if args.strict and skipped else 0
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from services.generate import generate_all
-    from services.index import ProductIndex
-    from services.registry import load
 
-    for path in generate_all(load(settings.layers_dir), ProductIndex(settings.index), settings):
-        print(f"generated {path}", file=sys.stderr)
+    for path in generate_all(load(settings.layers_dir), settings):
+        _say(f"generated {path}")
+    return 0
+
+
+def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
+    from services.refresh import reload_gateway, sync_configuration
+
+    registry = load(settings.layers_dir)
+    written, reloaded = sync_configuration(registry, settings)
+    for path in written:
+        _say(f"generated {path}")
+    if not written:
+        reloaded = reload_gateway(settings)
+    _say("the gateway was told to reload" if reloaded else
+         f"no running gateway (no live pid in {settings.pidfile})")
     return 0
 
 
@@ -65,19 +97,21 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     import hashlib
 
     from services.index import ProductIndex
+    from services.index.live import LiveLayers
     from services.ows.mapserver import MapServer
     from services.ows.service import OwsService
-    from services.registry import load
     from services.tiles.cache import SeedTask, seed
 
     registry, index = load(settings.layers_dir), ProductIndex(settings.index)
     if args.layer not in registry.layers:
-        print(f"unknown layer {args.layer} (known: {', '.join(registry.layers)})",
-              file=sys.stderr)
-        return 2
+        _say(f"unknown layer {args.layer} (known: {', '.join(registry.layers)})")
+        return EXIT_INVALID
+    facts = LiveLayers(index).facts().get(args.layer)
+    if facts is None:
+        _say(f"layer {args.layer} has no products yet")
+        return EXIT_INVALID
     collection = registry.layer(args.layer)[0]
-    dates = [d for d in index.layer_dates(args.layer)
-             if (args.start or "") <= d <= (args.end or "9999")]
+    dates = [d for d in facts.dates if (args.start or "") <= d <= (args.end or "9999")]
     low, _, high = args.levels.partition("-")
     bbox = tuple(args.bbox) if args.bbox else index.extent(collection.id)
     task = SeedTask(args.layer, tuple(dates), tuple(range(int(low), int(high or low) + 1)),
@@ -85,32 +119,32 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     state = settings.tile_cache_dir / "seed" / (
         hashlib.sha256(repr(task).encode()).hexdigest()[:16] + ".json")
     renderer = OwsService(registry, index, MapServer(settings.mapfile), settings.limits)
-    print(f"seeding {len(dates)} dates, levels {args.levels} (state: {state})", file=sys.stderr)
+    _say(f"seeding {len(dates)} dates, levels {args.levels} (state: {state})")
     count = seed(settings.mapproxy_config, renderer, task, state, progress=_progress)
-    print(f"{count} tiles seeded", file=sys.stderr)
+    _say(f"{count} tiles seeded")
     return 0
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from services.registry import RegistryError, load
-
-    try:
-        registry = load(settings.layers_dir)
-    except RegistryError as error:
-        print(error, file=sys.stderr)
-        return 2
+    registry = load(settings.layers_dir)
     for name, (collection, layer) in registry.layers.items():
-        print(f"{name:24} {collection.id:28} {','.join(layer.services)}")
-    print(f"registry OK: {len(registry.collections)} collections, {len(registry.layers)} layers",
-          file=sys.stderr)
+        print(f"{name:28} {collection.id:30} {collection.profile:11} {','.join(layer.services)}")
+    _say(f"registry OK: {len(registry.collections)} collections, {len(registry.layers)} "
+         f"layers, profiles {', '.join(registry.profiles)}")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from services.refresh import sync_configuration
+
+    registry: Registry = load(settings.layers_dir)  # refuse a bad registry before starting
+    for path in sync_configuration(registry, settings)[0]:
+        _say(f"generated {path}")
     config = PROJECT_ROOT / "config" / "gunicorn.conf.py"
     bind = f"{args.host}:{args.port}"
     argv = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", bind,
-            "services.gateway:create_app()"]
+            "--pid", str(settings.pidfile), "services.gateway:create_app()"]
+    settings.pidfile.parent.mkdir(parents=True, exist_ok=True)
     os.execv(sys.executable, argv)
     return 0  # not reached
 
@@ -119,11 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eoscope", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
 
-    demo = verbs.add_parser("demo-data", help="generate the demo Sentinel-2 archive")
+    demo = verbs.add_parser("demo-data", help="generate the demo archive (six sources)")
     demo.add_argument("--output", type=Path, help="archive folder (default: settings)")
+    demo.add_argument("--missions", help="comma-separated: sentinel2, sentinel1, sentinel3, "
+                      "sentinel5p, probav, spotvgt (default: all)")
     demo.add_argument("--seed", type=int, default=2018)
-    demo.add_argument("--size-km", type=float, default=10.0)
-    demo.add_argument("--dates", type=int, default=24)
+    demo.add_argument("--size-km", type=float, default=10.0, help="Sentinel-2 area side")
+    demo.add_argument("--dates", type=int, default=24, help="Sentinel-2 acquisitions")
     demo.add_argument("--start", type=date.fromisoformat, default=date(2018, 3, 15))
     demo.add_argument("--end", type=date.fromisoformat, default=date(2018, 10, 31))
     demo.add_argument("--overlap", action="store_true",
@@ -133,13 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = verbs.add_parser("ingest", help="index the products under PATH (default: archive)")
     ingest.add_argument("paths", nargs="*", type=Path)
     ingest.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
-    ingest.add_argument("--no-generate", action="store_true",
-                        help="do not regenerate the service configurations afterwards")
     ingest.set_defaults(run=cmd_ingest)
 
     verbs.add_parser("generate", help="generate the mapfile and MapProxy's configuration"
                      ).set_defaults(run=cmd_generate)
     verbs.add_parser("check", help="validate the layer registry").set_defaults(run=cmd_check)
+    verbs.add_parser("reload", help="regenerate after a registry change and reload the "
+                     "running gateway gracefully").set_defaults(run=cmd_reload)
 
     seeding = verbs.add_parser("seed", help="warm the tile cache of a layer (resumable)")
     seeding.add_argument("layer")
@@ -161,7 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args, Settings())
+    try:
+        return args.run(args, Settings())
+    except RegistryError as error:
+        _say(str(error))
+        return EXIT_INVALID
+    except ValidationError as error:  # the settings: an EOSCOPE_* variable is malformed
+        _say(f"invalid settings: {error}")
+        return EXIT_INVALID
+    except ValueError as error:  # a demo spec or a mission list out of range
+        _say(f"eoscope {args.verb}: {error}")
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from services.catalogue.download import DownloadService
 from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.index import ProductIndex
+from services.index.live import LiveLayers
 from services.index.search import ProductSearch
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer
@@ -43,9 +44,11 @@ class Gateway:
         self.settings = settings
         self.registry = registry_module.load(settings.layers_dir)
         self.index = ProductIndex(settings.index)
+        self.live = LiveLayers(self.index)
         self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
-                              settings.limits)
-        self.tiles = TileService(settings.mapproxy_config, self.ows, settings.public_url)
+                              settings.limits, self.live)
+        self.tiles = TileService(settings.mapproxy_config, self.ows, self.live,
+                                 settings.public_url)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
         self.csw = CswApp(settings, self.registry, settings.index)
         self.opensearch = OpenSearchService(self.registry, ProductSearch(settings.index),
@@ -101,6 +104,8 @@ class Gateway:
 
     def _health(self, request: Request) -> WsgiResponse:
         checks = {"registry": len(self.registry.layers),
+                  "registry_fingerprint": self.registry.fingerprint,
+                  "layers_with_products": len(self.live.facts()),
                   "products": self.index.product_count(),
                   "mapfile": Path(self.settings.mapfile).exists(),
                   "mapproxy": Path(self.settings.mapproxy_config).exists()}

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None, description="base URL clients reach us at; default: the Host of each request")
     service_title: str = "eoscope"
+    service_abstract: str = Field(
+        "Earth-observation products served by eoscope: maps, coverages in physical units, "
+        "cached tiles, a catalogue and time series.", description="capabilities abstract")
+    urn_prefix: str = Field("urn:eop:VITO:", description="catalogue identifiers are "
+                            "<urn_prefix><collection id>[:<product title>]")
+    crs_list: tuple[str, ...] = Field(
+        ("EPSG:3857", "EPSG:4326", "CRS:84", "EPSG:31370", "EPSG:3035", "EPSG:32631"),
+        description="CRSs every layer is offered in (each grid's own CRS is added)")
     contact_organization: str = "eoscope"
     contact_person: str = "eoscope operators"
     contact_email: str = "operators@example.org"
@@ -67,6 +75,11 @@ class Settings(BaseSettings):
     @property
     def mapfile(self) -> Path:
         return self.mapfile_dir / "eoscope.map"
+
+    @property
+    def pidfile(self) -> Path:
+        """The gunicorn master's pid, so ``eoscope`` can reload a running gateway."""
+        return self.var_dir / "gateway.pid"
 
     @property
     def mapproxy_config(self) -> Path:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny demo archive, ingested, and the real gateway under gunicorn.
+"""Shared fixtures: a tiny demo archive of all six sources, ingested, and the real gateway under
+gunicorn.
 
 The gateway runs as a separate process on a free loopback port, exactly as `make run` starts it,
 so every system and interop test talks HTTP to real MapServer through the real WSGI stack.
@@ -15,20 +16,26 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
 
 from services.demo import DemoSpec, generate, plan
+from services.demo import sources as demo_sources
 from services.generate import generate_all
 from services.index import ProductIndex, ingest
 from services.refresh import refresh
 from services.registry import Registry, load
 from services.settings import PROJECT_ROOT, Settings
 
-TINY = DemoSpec(seed=7, size_km=2.0, dates=6, start=date(2018, 5, 1), end=date(2018, 7, 31))
+TINY_ARCHIVE = demo_sources.TINY
+TINY: DemoSpec = TINY_ARCHIVE.sentinel2   # the Sentinel-2 part, which tests plan against
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regenerate-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current generators")
 
 
 @dataclass(frozen=True)
@@ -56,20 +63,25 @@ def settings_for(root: Path) -> tuple[Settings, dict[str, str]]:
                     mapfile_dir=root / "mapfiles", generated_dir=root / "generated"), env
 
 
-def prepare(root: Path, spec: DemoSpec) -> tuple[Settings, dict[str, str]]:
-    """Generate, ingest and configure an archive under ``root``."""
+def prepare(root: Path, spec: DemoSpec | demo_sources.ArchiveSpec
+            ) -> tuple[Settings, dict[str, str]]:
+    """Generate, ingest and configure an archive under ``root`` (a Sentinel-2 spec alone, or
+    an archive of several sources)."""
     settings, env = settings_for(root)
-    generate(settings.archive, spec)
+    if isinstance(spec, DemoSpec):
+        generate(settings.archive, spec)
+    else:
+        demo_sources.generate_all(settings.archive, spec)
     registry = load(settings.layers_dir)
     index = ProductIndex(settings.index)
     ingest(settings.archive, registry, index, settings.derived_dir)
-    generate_all(registry, index, settings)
+    generate_all(registry, settings)
     return settings, env
 
 
 @pytest.fixture(scope="session")
 def tiny_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, str]]:
-    return prepare(tmp_path_factory.mktemp("tiny"), TINY)
+    return prepare(tmp_path_factory.mktemp("tiny"), TINY_ARCHIVE)
 
 
 def start_gateway(env: dict[str, str], workers: int = 2) -> tuple[subprocess.Popen, str]:
@@ -79,6 +91,7 @@ def start_gateway(env: dict[str, str], workers: int = 2) -> tuple[subprocess.Pop
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "config/gunicorn.conf.py"),
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--access-logfile", "/dev/null",
+         "--pid", str(Path(env["EOSCOPE_VAR_DIR"]) / "gateway.pid"),
          "services.gateway:create_app()"],
         cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"

@@ -1,9 +1,9 @@
 """Product file downloads at ``/download/<path in the archive>``, the hrefs the catalogue gives.
 
-Only files the index lists are served: the path names a product folder (Terrascope naming), and
-the index must hold that very file for that product; anything else is 404, so no other file of
-the machine can be reached. Responses carry Content-Length, ETag and Last-Modified, and answer
-conditional and Range requests (werkzeug's ``send_file``).
+Only files the index lists are served: the index must hold that very file, and it must be a
+regular file inside the archive (no link leads out of it); anything else is 404, so no other
+file of the machine can be reached. Responses carry Content-Length, ETag and Last-Modified, and
+answer conditional and Range requests (werkzeug's ``send_file``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
-from services.index.naming import product_of
 from services.index.search import ProductSearch
 
 MEDIA_TYPES = {".tif": "image/tiff", ".tiff": "image/tiff", ".xml": "application/xml",
@@ -35,10 +34,14 @@ class DownloadService:
                 or relative.startswith("/"):
             return None
         path = self.archive.joinpath(*parts)
-        product = product_of(path)
-        if product is None or self.search.file(product.name, str(path)) is None:
+        if self.search.file(str(path)) is None:
             return None
-        return path if path.is_file() else None
+        try:
+            real = path.resolve(strict=True)
+            real.relative_to(self.archive.resolve())
+        except (OSError, ValueError):
+            return None  # gone, or a link out of the archive
+        return path if real.is_file() and not path.is_symlink() else None
 
     def __call__(self, request: Request, relative: str) -> Response:
         path = self.resolve(relative)

@@ -7,8 +7,9 @@
 - ``GET /catalogue/mep/v2/<type>/times`` → the acquisition times.
 
 A product type is a collection id (``TERRASCOPE_S2_NDVI_V2``) or the name of the collection's
-first WMS layer, as MEP named them (``CGS_S2_NDVI``, ``CGS_S2_RADIOMETRY``). Files are local
-paths (``file:/…``), as MEP gave them; Sentinel-2 products are untiled (tileX = tileY = -1).
+first WMS layer, as MEP named them (``CGS_S2_NDVI``, ``PROBAV_L3_S1_TOC_333M``). Files are local
+paths (``file:/…``), as MEP gave them; products on 10° tiles (``X18Y02``) give their tile
+numbers, the others are untiled (tileX = tileY = -1), as MEP answered for Sentinel products.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from shapely import wkb
 from shapely.geometry import mapping
 
 from services.catalogue.opensearch.service import Response
-from services.index.search import IndexedProduct, ProductQuery, ProductSearch
+from services.index.product import Product
+from services.index.search import ProductQuery, ProductSearch
 from services.registry import Collection, Registry
 
 MAX_PRODUCTS = 10_000
@@ -126,14 +128,17 @@ def _number(args: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
-def _product(name: str, collection: Collection, row: IndexedProduct) -> dict:
+def _product(name: str, collection: Collection, row: Product) -> dict:
     bands = {b.name: b for b in collection.bands}
-    files = []
+    by_path: dict[str, list[str]] = {}
     for band, path, _ in row.files:
         token = bands[band].file if band in bands else band
-        short = re.sub(r"_\d+M$", "", token)
-        files.append({"filename": "file:" + str(Path(path).absolute()),
-                      "bands": list(dict.fromkeys([short, band]))})
-    return {"productType": name, "tileX": -1, "tileY": -1, "timestamp": row.time,
+        names = by_path.setdefault(path, [re.sub(r"_\d+M$", "", token)])
+        names.append(band)
+    files = [{"filename": "file:" + str(Path(path).absolute()),
+              "bands": list(dict.fromkeys(names))} for path, names in sorted(by_path.items())]
+    tile = re.fullmatch(r"X(\d{2})Y(\d{2})", row.tile)
+    x, y = (int(tile[1]), int(tile[2])) if tile else (-1, -1)
+    return {"productType": name, "tileX": x, "tileY": y, "timestamp": row.time,
             "tileId": row.tile, "title": row.name,
             "geometry": mapping(wkb.loads(row.footprint)), "files": files}

@@ -23,14 +23,15 @@ from pyproj import Transformer
 from shapely import wkb
 from shapely.geometry import box, mapping
 
-from services.index.search import CollectionSummary, IndexedProduct, s2_relative_orbit
+from services.index.product import Product
+from services.index.search import CollectionSummary
 from services.registry import Band, Collection
 
 URN_PREFIX = "urn:eop:VITO:"
 ACCESS_STYLES = ("HTTP", "MEP")
 PREVIEW_SIZE = 80  # pixels, as Terrascope's WMS previews
-RELATED_UNITS = ("class",)  # bands of classes (scene classification) are auxiliary files
-_DTYPE_BITS = {"uint8": 8, "int16": 16, "uint16": 16, "float32": 32}
+_DTYPE_BITS = {"uint8": 8, "int8": 8, "int16": 16, "uint16": 16, "int32": 32, "uint32": 32,
+               "float32": 32}
 
 
 def collection_identifier(collection_id: str) -> str:
@@ -162,8 +163,16 @@ def _token_resolution(token: str, default: float) -> float:
 
 
 def is_related(band: Band) -> bool:
-    """Auxiliary bands (a scene classification) are ``related`` files, the rest ``data``."""
-    return band.unit in RELATED_UNITS
+    """Quality bands (classifications, status maps, weights) are ``related`` files, the rest
+    ``data``."""
+    return band.role == "quality"
+
+
+def nominal_resolution(collection: Collection) -> float:
+    """The grid's pixel size in metres (a degree grid's at the equator, rounded to metres),
+    as catalogues state resolutions."""
+    step = collection.grid.step
+    return round(step * 111_320.0) if collection.grid.geographic else step
 
 
 def preview_layer(collection: Collection) -> str | None:
@@ -184,6 +193,7 @@ class CollectionRecord:
     instrument: str
     crs: str
     resolution: float
+    sensor_type: str
     bands: tuple[BandRecord, ...]
     layers: tuple[str, ...]
     keywords: tuple[str, ...]
@@ -216,8 +226,9 @@ def collection_record(collection: Collection, summary: CollectionSummary | None,
         id=collection.id, identifier=identifier, product_type=collection.product_type,
         title=collection.title.model_dump(), abstract=collection.abstract.model_dump(),
         platform=collection.platform, instrument=collection.instrument,
-        crs=collection.grid.crs, resolution=collection.grid.resolution,
-        bands=tuple(band_record(b, collection.grid.resolution) for b in collection.bands),
+        crs=collection.grid.crs, resolution=nominal_resolution(collection),
+        sensor_type=collection.sensor_type,
+        bands=tuple(band_record(b, nominal_resolution(collection)) for b in collection.bands),
         layers=tuple(layer.name for layer in collection.layers), keywords=keywords,
         product_count=summary.count if summary else 0,
         begin=iso_z(summary.begin) if summary else None,
@@ -238,11 +249,11 @@ class ProductRecord:
     platform: str             # e.g. Sentinel-2
     platform_serial: str      # e.g. S2A
     instrument: str
+    sensor_type: str          # OPTICAL, RADAR, ATMOSPHERIC
     tile: str
     begin: str                # ISO Z with milliseconds
     end: str
-    relative_orbit: int | None
-    orbit_direction: str | None
+    properties: dict          # the mission profile's: orbitDirection, relativeOrbitNumber …
     cloud_cover: float | None
     version: str
     crs: str
@@ -253,34 +264,34 @@ class ProductRecord:
     links: dict[str, list[Link]]
 
 
-def product_record(product: IndexedProduct, collection: Collection,
-                   hrefs: Hrefs) -> ProductRecord:
+def product_record(product: Product, collection: Collection, hrefs: Hrefs) -> ProductRecord:
     identifier = product_identifier(collection.id, product.name)
-    sentinel2 = collection.platform.lower() == "sentinel-2"
     return ProductRecord(
         identifier=identifier, parent_identifier=collection_identifier(collection.id),
         title=product.name, collection_id=collection.id, product_type=collection.product_type,
         platform=collection.platform, platform_serial=product.platform,
-        instrument=collection.instrument, tile=product.tile, begin=iso_z(product.time),
-        end=iso_z(product.time),
-        relative_orbit=s2_relative_orbit(product.time) if sentinel2 else None,
-        orbit_direction="DESCENDING" if sentinel2 else None,
-        cloud_cover=product.cloud_cover, version=f"V{product.version}", crs=product.crs,
-        resolution=collection.grid.resolution, bbox=product.bbox,
+        instrument=collection.instrument, sensor_type=collection.sensor_type, tile=product.tile,
+        begin=iso_z(product.time), end=iso_z(product.end or product.time),
+        properties=dict(product.properties),
+        cloud_cover=product.cloud_cover if collection.cloud_cover else None,
+        version=f"V{product.version}", crs=product.crs,
+        resolution=nominal_resolution(collection), bbox=product.bbox,
         geometry=mapping(wkb.loads(product.footprint)), published=iso_z(product.ingested_at),
         links=product_links(product, collection, hrefs, identifier))
 
 
-def product_links(product: IndexedProduct, collection: Collection, hrefs: Hrefs,
+def product_links(product: Product, collection: Collection, hrefs: Hrefs,
                   identifier: str) -> dict[str, list[Link]]:
     bands = {b.name: b for b in collection.bands}
     links: dict[str, list[Link]] = {"data": [], "related": [], "previews": [], "alternates": []}
-    for band_name, path, size in product.files:
-        band = bands.get(band_name)
-        if band is None:
-            continue
-        role, category = ("related", "QUALITY") if is_related(band) else ("data", None)
-        links[role].append(Link(hrefs.file(path), "image/tiff", band.file, size, (band.file,),
+    by_file: dict[str, tuple[list[Band], int]] = {}
+    for band_name, path, size in product.files:  # a file holding several bands: one link
+        if band_name in bands:
+            by_file.setdefault(path, ([], size))[0].append(bands[band_name])
+    for path, (held, size) in sorted(by_file.items()):
+        role, category = ("related", "QUALITY") if is_related(held[0]) else ("data", None)
+        names = (held[0].file,) if len(held) == 1 else tuple(b.name for b in held)
+        links[role].append(Link(hrefs.file(path), "image/tiff", held[0].file, size, names,
                                 category))
     layer = preview_layer(collection)
     if layer:

@@ -1,4 +1,5 @@
-"""The product index: Terrascope naming, ingest, and the one table every service reads."""
+"""The product index: ingest (through the mission profiles) and the one table every service
+reads."""
 
 from services.index.ingest import ChangedProduct, IngestReport, ingest
 from services.index.store import ProductIndex

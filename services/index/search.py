@@ -9,48 +9,16 @@ Sentinel-2 tiles in lon/lat are near-rectangles. A PostgreSQL/PostGIS index repl
 
 from __future__ import annotations
 
-import math
+import json
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
-# Sentinel-2 repeats its ground track every 10 days in 143 orbits; both satellites fly the same
-# tracks. Anchor (an assumption, unchecked): the S2A datatake of 2018-06-02T10:50:31Z over
-# Belgium is relative orbit 51.
-S2_ORBITS = 143
-S2_CYCLE_DAYS = 10.0
-S2_ANCHOR = ("2018-06-02T10:50:31", 51)
-
-
-def s2_relative_orbit(time: str) -> int:
-    """The Sentinel-2 relative orbit of a sensing time (ISO 8601, UTC)."""
-    when = datetime.fromisoformat(time.replace("Z", "+00:00")).replace(tzinfo=None)
-    anchor = datetime.fromisoformat(S2_ANCHOR[0])
-    days = (when - anchor).total_seconds() / 86400.0
-    orbits = math.floor(days * S2_ORBITS / S2_CYCLE_DAYS + 0.5)
-    return (S2_ANCHOR[1] - 1 + orbits) % S2_ORBITS + 1
-
-
-@dataclass(frozen=True)
-class IndexedProduct:
-    """One product as the index holds it; ``files`` are (band, path, size)."""
-
-    collection: str
-    name: str
-    platform: str
-    tile: str
-    time: str
-    version: str
-    cloud_cover: float | None
-    crs: str
-    bbox: tuple[float, float, float, float]
-    footprint: bytes
-    folder: str
-    ingested_at: str
-    files: tuple[tuple[str, str, int], ...]
+from services.index.product import Product
 
 
 @dataclass(frozen=True)
@@ -100,6 +68,16 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class PropertyFilter:
+    """A test on one of the products' profile properties: equal to ``value``, or (``contains``)
+    a comma-separated list property holding it (``polarisationChannels`` "VV, VH" holds VH)."""
+
+    name: str
+    value: str | int | float
+    op: Literal["eq", "contains"] = "eq"
+
+
+@dataclass(frozen=True)
 class ProductQuery:
     """A product search: every field narrows it; times are timezone-aware datetimes."""
 
@@ -112,7 +90,7 @@ class ProductQuery:
     tile: str | None = None
     cloud_cover: Interval | None = None
     published: tuple[Interval, ...] = ()     # on the ingest time
-    relative_orbit: int | None = None
+    properties: tuple[PropertyFilter, ...] = ()
     sort: tuple[tuple[str, bool], ...] = (("start", True),)  # (key, ascending)
     offset: int = 0
     limit: int = 100
@@ -121,8 +99,8 @@ class ProductQuery:
 SORT_COLUMNS = {"start": "time", "end": "time", "date": "time", "title": "name",
                 "cloudCover": "cloud_cover", "published": "ingested_at",
                 "updated": "ingested_at", "tileId": "tile"}
-_COLUMNS = ("id, collection, name, platform, tile, time, version, cloud_cover, crs,"
-            " minx, miny, maxx, maxy, footprint, folder, ingested_at")
+_COLUMNS = ("id, collection, name, platform, tile, time, end_time, version, cloud_cover, crs,"
+            " minx, miny, maxx, maxy, footprint, folder, properties, ingested_at")
 
 
 def _time_text(value: datetime, column: str, upper: bool) -> str:
@@ -162,12 +140,16 @@ def _bbox(bbox: tuple[float, float, float, float], where: list[str], args: list)
         args += [east, west]
 
 
-def _orbit(orbit: int, where: list[str], args: list) -> None:
-    """The relative orbit computed from the sensing time in SQL (see s2_relative_orbit)."""
-    where.append(
-        f"((? + CAST(round((julianday(time) - julianday(?)) * {S2_ORBITS / S2_CYCLE_DAYS!r})"
-        f" AS INTEGER)) % {S2_ORBITS} + {S2_ORBITS}) % {S2_ORBITS} + 1 = ?")
-    args += [S2_ANCHOR[1] - 1, S2_ANCHOR[0], orbit]
+def _property(test: PropertyFilter, where: list[str], args: list) -> None:
+    if not test.name.replace("_", "").isalnum():
+        raise ValueError(f"not a property name: {test.name!r}")
+    value = f"json_extract(properties, '$.{test.name}')"
+    if test.op == "contains":
+        where.append(f"instr(', ' || {value} || ',', ?) > 0")
+        args.append(f", {test.value},")
+    else:
+        where.append(f"{value} = ?")
+        args.append(test.value)
 
 
 def _where(query: ProductQuery) -> tuple[str, list]:
@@ -188,8 +170,8 @@ def _where(query: ProductQuery) -> tuple[str, list]:
         _interval("cloud_cover", query.cloud_cover, where, args)
     for interval in query.published:
         _interval("ingested_at", interval, where, args)
-    if query.relative_orbit is not None:
-        _orbit(query.relative_orbit, where, args)
+    for test in query.properties:
+        _property(test, where, args)
     return " AND ".join(where), args
 
 
@@ -217,7 +199,7 @@ class ProductSearch:
         with closing(self._connect()) as db:
             return db.execute(f"SELECT count(*) FROM products WHERE {where}", args).fetchone()[0]
 
-    def search(self, query: ProductQuery) -> tuple[int, list[IndexedProduct]]:
+    def search(self, query: ProductQuery) -> tuple[int, list[Product]]:
         """(total matches, the requested page)."""
         where, args = _where(query)
         with closing(self._connect()) as db:
@@ -229,12 +211,11 @@ class ProductSearch:
                               [*args, query.limit, query.offset]).fetchall()
             return total, _with_files(db, rows)
 
-    def file(self, product: str, path: str) -> tuple[str, int] | None:
-        """(path, size) of an indexed file of the named product, or None."""
+    def file(self, path: str) -> tuple[str, int] | None:
+        """(path, size) of a file some indexed product has, or None."""
         with closing(self._connect()) as db:
-            row = db.execute("SELECT f.path, f.size FROM products p JOIN files f ON"
-                             " f.product_id = p.id WHERE p.name = ? AND f.path = ?",
-                             (product, path)).fetchone()
+            row = db.execute("SELECT path, size FROM files WHERE path = ? LIMIT 1",
+                             (path,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def times(self, collection: str) -> list[str]:
@@ -245,12 +226,15 @@ class ProductSearch:
         return [r[0] for r in rows]
 
 
-def _with_files(db: sqlite3.Connection, rows: list[tuple]) -> list[IndexedProduct]:
+def _with_files(db: sqlite3.Connection, rows: list[tuple]) -> list[Product]:
     ids = [r[0] for r in rows]
     files: dict[int, list[tuple[str, str, int]]] = {i: [] for i in ids}
     for product_id, band, path, size in db.execute(
             f"SELECT product_id, band, path, size FROM files WHERE product_id IN"
             f" ({', '.join('?' * len(ids))}) ORDER BY product_id, band", ids):
         files[product_id].append((band, path, size))
-    return [IndexedProduct(*r[1:9], tuple(r[9:13]), r[13], r[14], r[15], tuple(files[r[0]]))
+    return [Product(collection=r[1], name=r[2], platform=r[3], tile=r[4], time=r[5], end=r[6],
+                    version=r[7], cloud_cover=r[8], crs=r[9], bbox=tuple(r[10:14]),
+                    footprint=r[14], folder=r[15], files=tuple(files[r[0]]),
+                    properties=json.loads(r[16]), ingested_at=r[17])
             for r in rows]

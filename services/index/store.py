@@ -9,19 +9,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 4
+from services.index.product import LayerSource, Product
+
+SCHEMA_VERSION = 5
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS products (
     id INTEGER PRIMARY KEY,
     collection TEXT NOT NULL,
-    name TEXT NOT NULL UNIQUE,
-    platform TEXT NOT NULL,
+    name TEXT NOT NULL,
+    platform TEXT NOT NULL,        -- serial identifier (S2A, S1B, PROBA-V …)
     tile TEXT NOT NULL,
-    time TEXT NOT NULL,            -- ISO 8601 UTC acquisition time
+    time TEXT NOT NULL,            -- ISO 8601 UTC acquisition start
+    end_time TEXT NOT NULL,        -- acquisition end (a synthesis spans days)
     date TEXT NOT NULL,            -- YYYY-MM-DD, what WMS/WMTS TIME selects
     version TEXT NOT NULL,
     cloud_cover REAL,              -- percent
@@ -29,8 +31,10 @@ CREATE TABLE IF NOT EXISTS products (
     minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL, -- lon/lat
     footprint BLOB NOT NULL,       -- WKB polygon, lon/lat
     folder TEXT NOT NULL,
+    properties TEXT NOT NULL,      -- JSON: what the mission profile read (orbit, polarisations …)
     signature TEXT NOT NULL,       -- files (paths, sizes, times) and collection definition
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    UNIQUE (collection, name)
 );
 -- covers bbox + time + cloud cover searches without touching the table
 CREATE INDEX IF NOT EXISTS products_collection_time
@@ -44,6 +48,7 @@ CREATE TABLE IF NOT EXISTS files (
     size INTEGER NOT NULL,
     PRIMARY KEY (product_id, band)
 );
+CREATE INDEX IF NOT EXISTS files_path ON files (path);   -- downloads
 CREATE TABLE IF NOT EXISTS layer_sources (
     fid INTEGER PRIMARY KEY,
     product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
@@ -51,9 +56,12 @@ CREATE TABLE IF NOT EXISTS layer_sources (
     date TEXT NOT NULL,
     location TEXT NOT NULL,        -- a GDAL dataset in physical units (derived VRT)
     srs TEXT NOT NULL,             -- the source's own CRS (MapServer TILESRS)
+    minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL, -- grid CRS
     geom BLOB NOT NULL             -- WKB footprint in the layer's grid CRS
 );
 CREATE INDEX IF NOT EXISTS layer_sources_layer_date ON layer_sources (layer, date);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('version', 0);  -- one more per change: caches key on it
 CREATE TABLE IF NOT EXISTS geometry_columns (
     f_table_name TEXT, f_geometry_column TEXT, geometry_type INTEGER,
     coord_dimension INTEGER, srid INTEGER, geometry_format TEXT);
@@ -62,31 +70,6 @@ CREATE TABLE IF NOT EXISTS spatial_ref_sys (
 """
 # OGR reads layer_sources as a polygon layer thanks to this row (OGR's non-Spatialite layout).
 _OGR_REGISTRATION = ("layer_sources", "geom", 3, 2, 0, "WKB")
-
-
-@dataclass(frozen=True)
-class Product:
-    collection: str
-    name: str
-    platform: str
-    tile: str
-    time: str
-    version: str
-    cloud_cover: float | None
-    crs: str
-    bbox: tuple[float, float, float, float]
-    footprint: bytes
-    folder: str
-    files: dict[str, tuple[str, int]]   # band → (path, size)
-    signature: str
-
-
-@dataclass(frozen=True)
-class LayerSource:
-    layer: str
-    location: str
-    srs: str
-    geom: bytes
 
 
 class ProductIndex:
@@ -98,7 +81,7 @@ class ProductIndex:
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 # the index is derived from the archive: an older layout is rebuilt by ingest
-                for table in ("layer_sources", "files", "products", "geometry_columns"):
+                for table in ("layer_sources", "files", "products", "geometry_columns", "meta"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(SCHEMA)
@@ -128,42 +111,60 @@ class ProductIndex:
                     ingested_at: str) -> None:
         """Insert or replace products with their files and layer sources, in one
         transaction (what ingest does a batch at a time)."""
+        items = list(items)
+        if not items:
+            return
         with self._connect() as db:
             for product, sources in items:
                 self._upsert(db, product, sources, ingested_at)
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+
+    def remove(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Drop the products named by (collection, name) with their files and sources;
+        returns how many there were."""
+        keys = list(keys)
+        with self._connect() as db:
+            removed = sum(db.execute("DELETE FROM products WHERE collection = ? AND name = ?",
+                                     key).rowcount for key in keys)
+            if removed:
+                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+        return removed
 
     @staticmethod
     def _upsert(db: sqlite3.Connection, product: Product, sources: list[LayerSource],
                 ingested_at: str) -> None:
-        date = product.time[:10]
-        db.execute("DELETE FROM products WHERE name = ?", (product.name,))
+        db.execute("DELETE FROM products WHERE collection = ? AND name = ?",
+                   (product.collection, product.name))
         cursor = db.execute(
-            "INSERT INTO products (collection, name, platform, tile, time, date, version,"
-            " cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder, signature,"
-            " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO products (collection, name, platform, tile, time, end_time, date,"
+            " version, cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder,"
+            " properties, signature, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (product.collection, product.name, product.platform, product.tile,
-             product.time, date, product.version, product.cloud_cover, product.crs,
-             *product.bbox, product.footprint, product.folder, product.signature,
-             ingested_at))
+             product.time, product.end, product.date, product.version, product.cloud_cover,
+             product.crs, *product.bbox, product.footprint, product.folder,
+             product.properties_json(), product.signature, ingested_at))
         product_id = cursor.lastrowid
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
                        [(product_id, band, path, size)
-                        for band, (path, size) in sorted(product.files.items())])
+                        for band, path, size in sorted(product.files)])
         db.executemany(
-            "INSERT INTO layer_sources (product_id, layer, date, location, srs, geom)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(product_id, s.layer, date, s.location, s.srs, s.geom) for s in sources])
+            "INSERT INTO layer_sources (product_id, layer, date, location, srs, minx, miny,"
+            " maxx, maxy, geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(product_id, s.layer, product.date, s.location, s.srs, *s.bounds, s.geom)
+             for s in sources])
 
-    def signatures(self, names: list[str]) -> dict[str, str]:
-        """The signatures the named products were indexed with (absent: not indexed)."""
-        found: dict[str, str] = {}
+    def signatures(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(collection, name) → (signature, folder) of every indexed product: what ingest
+        compares an archive with."""
         with self._connect() as db:
-            for start in range(0, len(names), 500):
-                chunk = names[start:start + 500]
-                marks = ", ".join("?" * len(chunk))
-                found.update(db.execute(f"SELECT name, signature FROM products WHERE name IN"
-                                        f" ({marks})", chunk).fetchall())
-        return found
+            rows = db.execute("SELECT collection, name, signature, folder FROM products")
+            return {(c, n): (s, f) for c, n, s, f in rows}
+
+    def version(self) -> int:
+        """A number that changes whenever the index does (cheap: one row)."""
+        with self._connect() as db:
+            return db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
 
     def dates(self, collection: str) -> list[str]:
         """Every acquisition date of a collection, oldest first."""
@@ -186,16 +187,28 @@ class ProductIndex:
                               " ORDER BY date", (layer,)).fetchall()
         return [r[0] for r in rows]
 
-    def layer_geometries(self, layer: str) -> list[bytes]:
-        """Footprints (grid CRS) of a layer's sources, for the coverage extent."""
+    def layer_summaries(self) -> tuple[int, dict[str, tuple[list[str], tuple[float, ...]]]]:
+        """(index version, layer → (its dates oldest first, its extent in the grid CRS)),
+        read in one transaction so both agree."""
         with self._connect() as db:
-            rows = db.execute("SELECT geom FROM layer_sources WHERE layer = ?",
-                              (layer,)).fetchall()
-        return [r[0] for r in rows]
+            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            dates: dict[str, list[str]] = {}
+            for layer, day in db.execute("SELECT DISTINCT layer, date FROM layer_sources"
+                                         " ORDER BY layer, date"):
+                dates.setdefault(layer, []).append(day)
+            extents = {layer: tuple(bounds) for layer, *bounds in db.execute(
+                "SELECT layer, min(minx), min(miny), max(maxx), max(maxy) FROM layer_sources"
+                " GROUP BY layer")}
+        return version, {layer: (days, extents[layer]) for layer, days in dates.items()}
 
     def product_count(self) -> int:
         with self._connect() as db:
             return db.execute("SELECT count(*) FROM products").fetchone()[0]
+
+    def product_count_of(self, collection: str) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT count(*) FROM products WHERE collection = ?",
+                              (collection,)).fetchone()[0]
 
     def files(self, collection: str, date: str) -> list[tuple[str, str, str]]:
         """(product name, band, path) of a collection's products on one date."""

@@ -1,7 +1,9 @@
-"""Generate the MapServer mapfile from the registry and the product index.
+"""Generate the MapServer mapfile from the registry (and the deployment settings) alone.
 
 Deterministic (same inputs, same bytes), marked as generated, and loaded back with mapscript
-before it replaces the previous one, so a broken file never goes live.
+before it replaces the previous one, so a broken file never goes live. What the index knows —
+each layer's dates and extent — is not in the file: the OWS adapter sets it on each request's
+copy of the map (:mod:`services.ows.live`), so an ingest needs no regeneration.
 """
 
 from __future__ import annotations
@@ -12,17 +14,14 @@ from pathlib import Path
 
 import mapscript
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from shapely import wkb
-from shapely.ops import unary_union
+from pyproj import Transformer
 
 from services.atomic import write_validated
-from services.index import ProductIndex
 from services.index.views import NODATA
 from services.registry import Band, Collection, Layer, RampStyle, Registry, RgbStyle, Text
 from services.settings import Settings
 
-CRS_LIST = ("EPSG:3857", "EPSG:4326", "CRS:84", "EPSG:32631", "EPSG:31370", "EPSG:3035")
-BELGIUM = (2.5, 49.5, 6.4, 51.5)
+DB_STEP = 1.0   # a dB ramp is drawn as linear classes this many decibels wide
 
 
 class MapfileError(Exception):
@@ -49,9 +48,7 @@ class MapLayer:
     keywords: tuple[str, ...]
     grid_crs: str
     resolution: float
-    extent: tuple[float, float, float, float]
-    size: tuple[int, int]
-    dates: list[str]
+    extent: tuple[float, float, float, float]   # the collection's, until products say more
     bands: list[Band]
     wms_requests: str
     wcs_requests: str
@@ -62,31 +59,40 @@ class MapLayer:
     classes: list[RasterClass]
 
 
-def render(registry: Registry, index: ProductIndex, settings: Settings) -> str:
-    """The mapfile text for every layer that has products in the index."""
-    layers = [m for c, layer in registry.layers.values()
-              if (m := _map_layer(c, layer, index)) is not None]
-    extents = [e for c in registry.collections.values() if (e := index.extent(c.id))]
+def crs_list(registry: Registry, settings: Settings) -> tuple[str, ...]:
+    """The CRSs every layer is offered in: the settings' list and every grid's own CRS."""
+    grids = (c.grid.crs for c in registry.collections.values())
+    return tuple(dict.fromkeys([*settings.crs_list, *grids]))
+
+
+def render(registry: Registry, settings: Settings) -> str:
+    """The mapfile text for every layer of the registry."""
+    crs = crs_list(registry, settings)
+    layers = [_map_layer(c, layer, crs) for c, layer in registry.layers.values()]
+    extents = [c.extent for c in registry.collections.values()]
     extent = (min(e[0] for e in extents), min(e[1] for e in extents),
-              max(e[2] for e in extents), max(e[3] for e in extents)) if extents else BELGIUM
-    limits = settings.limits
+              max(e[2] for e in extents), max(e[3] for e in extents))
+    platforms = dict.fromkeys(c.platform for c in registry.collections.values())
     context = {
         "title": settings.service_title,
+        "abstract": settings.service_abstract,
+        "keywords": ",".join(["Earth observation", *platforms]),
         "organization": settings.contact_organization,
         "online_resource": (settings.public_url or "http://127.0.0.1:8080").rstrip("/") + "/ows?",
         "index": str(settings.index.resolve()),
-        "crs": CRS_LIST,
+        "crs": crs,
         "extent": [f"{v:.6f}" for v in extent],
-        "maxsize": limits.max_map_side,
+        "maxsize": settings.limits.max_map_side,
         "contact_person": settings.contact_person,
         "contact_email": settings.contact_email,
+        "languages": registry.languages,
     }
     return _environment().get_template("eoscope.map.j2").render(map=context, layers=layers)
 
 
-def generate(registry: Registry, index: ProductIndex, settings: Settings) -> Path:
+def generate(registry: Registry, settings: Settings) -> Path:
     """Write the mapfile atomically after MapServer has loaded it; return its path."""
-    return write_validated(settings.mapfile, render(registry, index, settings), _load)
+    return write_validated(settings.mapfile, render(registry, settings), _load)
 
 
 def _load(path: str) -> None:
@@ -100,6 +106,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("services.ows", "templates"), autoescape=False,
                       undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["q"] = _quote
+    env.filters["r"] = repr
     return env
 
 
@@ -108,23 +115,16 @@ def _quote(value: object) -> str:
     return f'"{text}"'
 
 
-def _map_layer(collection: Collection, layer: Layer, index: ProductIndex) -> MapLayer | None:
-    dates = index.layer_dates(layer.name)
-    if not dates:
-        return None
-    resolution = collection.grid.resolution
-    extent = _snapped_extent(index.layer_geometries(layer.name), resolution)
-    size = (round((extent[2] - extent[0]) / resolution),
-            round((extent[3] - extent[1]) / resolution))
+def _map_layer(collection: Collection, layer: Layer, crs: tuple[str, ...]) -> MapLayer:
+    grid = collection.grid
     style = layer.default_style
     return MapLayer(
         name=layer.name, collection=collection.id, title=layer.title, abstract=layer.abstract,
-        keywords=layer.keywords, grid_crs=collection.grid.crs, resolution=resolution,
-        extent=extent, size=size, dates=dates,
-        bands=[collection.band(b) for b in layer.bands],
+        keywords=layer.keywords, grid_crs=grid.crs, resolution=grid.step,
+        extent=default_extent(collection), bands=[collection.band(b) for b in layer.bands],
         wms_requests="*" if "wms" in layer.services else "!*",
         wcs_requests="*" if "wcs" in layer.services else "!*",
-        wcs_crs=(collection.grid.crs, *(c for c in CRS_LIST if c != collection.grid.crs)),
+        wcs_crs=(grid.crs, *(c for c in crs if c != grid.crs)),
         styles=layer.styles,
         processing=_processing(layer),
         classgroup=style.name if isinstance(style, RampStyle) else None,
@@ -132,33 +132,60 @@ def _map_layer(collection: Collection, layer: Layer, index: ProductIndex) -> Map
     )
 
 
-def _snapped_extent(geometries: list[bytes], resolution: float) -> tuple[float, ...]:
-    minx, miny, maxx, maxy = unary_union([wkb.loads(g) for g in geometries]).bounds
-    return (math.floor(minx / resolution) * resolution, math.floor(miny / resolution) * resolution,
-            math.ceil(maxx / resolution) * resolution, math.ceil(maxy / resolution) * resolution)
+def default_extent(collection: Collection) -> tuple[float, float, float, float]:
+    """The collection's declared lon/lat extent in its grid CRS, on pixel edges."""
+    west, south, east, north = collection.extent
+    if collection.grid.geographic:
+        return collection.grid.snap((west, south, east, north))
+    to_grid = Transformer.from_crs("EPSG:4326", collection.grid.crs, always_xy=True)
+    xs, ys = to_grid.transform([west, east, west, east], [south, south, north, north])
+    return collection.grid.snap((min(xs), min(ys), max(xs), max(ys)))
 
 
 def _processing(layer: Layer) -> list[str]:
     style = layer.default_style
     if isinstance(style, RgbStyle):
         return [f"SCALE_{i}={lo},{hi}" for i, (lo, hi) in enumerate(style.ranges, start=1)]
-    if isinstance(style, RampStyle):
+    if isinstance(style, RampStyle) and style.scale == "linear":
         return [f"SCALE={style.stops[0].value},{style.stops[-1].value}", "SCALE_BUCKETS=1024"]
-    return []
+    return []  # a dB ramp: linear buckets would be too coarse at its low end
 
 
 def _ramp_classes(style: RampStyle) -> list[RasterClass]:
-    """One class per pair of stops; the first and last are open-ended so that values beyond
-    the ramp take its end colours."""
+    """One class per pair of stops (or per ``DB_STEP`` decibels of a dB ramp, whose classes
+    are linear in the physical value); the first and last are open-ended so that values
+    beyond the ramp take its end colours. Only the first class of each pair of stops is named,
+    so the legend shows one entry per pair."""
     stops = style.stops
+    pieces = [(low, high, *part) for low, high in zip(stops, stops[1:], strict=False)
+              for part in _parts(low.value, high.value, low.color, high.color, style.scale)]
     classes = []
-    for i, (low, high) in enumerate(zip(stops, stops[1:], strict=False)):
-        tests = []
-        tests.append(f"[pixel] >= {low.value}" if i > 0 else f"[pixel] > {NODATA}")
-        if i < len(stops) - 2:
-            tests.append(f"[pixel] < {high.value}")
+    for i, (low, high, start, end, colors, first) in enumerate(pieces):
+        tests = [f"[pixel] >= {start!r}" if i > 0 else f"[pixel] > {NODATA}"]
+        if i < len(pieces) - 1:
+            tests.append(f"[pixel] < {end!r}")
+        name = f"{low.label or low.value} – {high.label or high.value}" if first else ""
         classes.append(RasterClass(
-            name=f"{low.label or low.value} – {high.label or high.value}",
-            group=style.name, expression=" AND ".join(f"({t})" for t in tests),
-            colors=(low.color, high.color), range=(low.value, high.value)))
+            name=name, group=style.name, expression=" AND ".join(f"({t})" for t in tests),
+            colors=colors, range=(start, end)))
     return classes
+
+
+def _parts(low: float, high: float, low_color: str, high_color: str, scale: str):
+    """(start, end, (colour, colour), first) of the classes between two stops, in physical
+    values (a dB ramp: one class per ``DB_STEP``, colours interpolated in dB)."""
+    if scale == "linear":
+        yield low, high, (low_color, high_color), True
+        return
+    count = max(1, math.ceil((high - low) / DB_STEP))
+    steps = [low + (high - low) * k / count for k in range(count + 1)]
+    for k in range(count):
+        yield (10 ** (steps[k] / 10), 10 ** (steps[k + 1] / 10),
+               (_mix(low_color, high_color, k / count),
+                _mix(low_color, high_color, (k + 1) / count)), k == 0)
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    one = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
+    two = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(one, two, strict=True))

@@ -16,13 +16,15 @@ from services.errors import (
     InvalidEncodingSyntax,
     InvalidParameterValue,
     NoApplicableCode,
+    NoSuchCoverage,
     OGCException,
     RequestTooLarge,
     render,
     status_for,
 )
 from services.index import ProductIndex
-from services.ows import wcs
+from services.index.live import LiveLayers
+from services.ows import live, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer, NoResponse, Tweak
@@ -58,24 +60,16 @@ class OwsService:
     """WMS 1.1.1/1.3.0 and WCS 1.0.0/2.0.1 over the generated mapfile."""
 
     def __init__(self, registry: Registry, index: ProductIndex, mapserver: MapServer,
-                 limits: Limits):
+                 limits: Limits, layers: LiveLayers | None = None):
         self.registry = registry
         self.index = index
         self.mapserver = mapserver
         self.limits = limits
-        self._dates: dict[str, list[str]] = {}
-        self._dates_generation = -1
+        self.live = layers or LiveLayers(index)
 
     def layer_dates(self, layer: str) -> list[str]:
-        """A layer's dates, read from the index once per mapfile generation: ingest
-        regenerates the mapfile, so new dates arrive with it."""
-        self.mapserver.template()  # notices a regenerated mapfile
-        generation = self.mapserver.generation
-        if generation != self._dates_generation:
-            self._dates, self._dates_generation = {}, generation
-        if layer not in self._dates:
-            self._dates[layer] = self.index.layer_dates(layer)
-        return self._dates[layer]
+        """A layer's dates, from the index as it is now (cached per index version)."""
+        return list(self.live.dates(layer))
 
     def _only_layer(self, service: str, request: str, params: Params) -> str | None:
         """The one registry layer a request is about, when it is about one only."""
@@ -108,21 +102,24 @@ class OwsService:
     def _handle(self, service: str, request: str, params: Params,
                 post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
         extra_headers: list[tuple[str, str]] = []
-        tweak = None
+        chosen: dict[str, str | None] | None = None
         if post is None and service.upper() not in ("WMS", "WCS"):
             raise InvalidParameterValue(f"SERVICE={service} is not offered here (WMS, WCS)",
                                         "service")
         if service.upper() == "WMS" and request in _WMS_MAP_REQUESTS:
             self._check_image_size(params)
-            params, tweak, extra_headers = self._wms_time(params, request)
+            params, chosen, extra_headers = self._wms_time(params, request)
         elif service.upper() == "WCS" and request != "getcoverage":
             # SUBSET is GetCoverage's; clients that keep it in a base URL (GDAL) send it along
             params = Params(tuple((k, v) for k, v in params.items if not wcs.is_subset_key(k)))
         elif service.upper() == "WCS":
             if dialect_of(service, params) is Dialect.OWS_20:
-                params, tweak = self._wcs20_coverage(params)
+                params, chosen = self._wcs20_coverage(params)
             else:
-                params, tweak = self._wcs10_coverage(params)
+                params, chosen = self._wcs10_coverage(params)
+        facts = self.live.facts()
+        tweak = live.advertise(self.registry, facts) if chosen is None else \
+            live.select(self.registry, facts, chosen)
         tweaks = [t for t in (tweak, _online_resource(online_resource),
                               _language(params.get("LANGUAGE"))) if t]
         if service.upper() == "WCS":
@@ -166,25 +163,27 @@ class OwsService:
                     name)
 
     def _wms_time(self, params: Params, request: str):
+        """The date each requested layer shows: the latest its TIME selects (a date, an
+        interval or a list), or its latest date without TIME (with WMS's Warning header)."""
         names = (params.get("LAYERS") or "").split(",")
         if request in ("getfeatureinfo", "feature_info"):
             names += (params.get("QUERY_LAYERS") or "").split(",")
         layers = sorted({n for n in names if n in self.registry.layers})
         if not layers:
-            return params, None, []
+            return params, {}, []
         dates = {layer: self.layer_dates(layer) for layer in layers}
         time = params.get("TIME")
         if time is None or time == "":
-            chosen = {layer: (d[-1],) for layer, d in dates.items() if d}
-            default = max((d[0] for d in chosen.values()), default=None)
+            chosen = {layer: (d[-1] if d else None) for layer, d in dates.items()}
+            default = max((d for d in chosen.values() if d), default=None)
             headers = [("Warning", f"99 Default value used: time={default} ISO8601")] \
                 if default else []
-            return params, _select_dates(chosen), headers
+            return params, chosen, headers
         union = sorted({d for values in dates.values() for d in values})
-        selection = select(time, union)
-        chosen = {layer: tuple(d for d in selection.dates if d in set(values))
+        selected = set(select(time, union).dates)
+        chosen = {layer: max((d for d in values if d in selected), default=None)
                   for layer, values in dates.items()}
-        return params.replaced("TIME", selection.value), _select_dates(chosen), []
+        return params.without("TIME"), chosen, []
 
     # -- WCS -----------------------------------------------------------------------------
 
@@ -199,19 +198,20 @@ class OwsService:
         coverage = self._coverage(params, "COVERAGEID")
         subsets = wcs.parse_subsets(params)
         if coverage is None:
-            return params, None
+            return params, {}
         time_subsets = [s for s in subsets if s.is_time]
-        date = wcs.select_date(time_subsets[0] if time_subsets else None,
-                               self.layer_dates(coverage) or ["-"])
-        layer = self.mapserver.template().getLayerByName(coverage)
+        dates = self.layer_dates(coverage)
+        if not dates:
+            raise NoSuchCoverage(f"coverage {coverage} has no products yet", "coverageId")
+        date = wcs.select_date(time_subsets[0] if time_subsets else None, dates)
         collection = self.registry.layer(coverage)[0]
-        extent = (layer.extent.minx, layer.extent.miny, layer.extent.maxx, layer.extent.maxy)
-        wcs.check_size(params, subsets, extent, collection.grid.resolution,
-                       collection.grid.crs, self.limits)
+        extent = collection.grid.snap(self.live.facts()[coverage].extent)
+        wcs.check_size(params, subsets, extent, collection.grid.step, collection.grid.crs,
+                       self.limits)
         time_texts = {s.text for s in time_subsets}
         kept = Params(tuple((k, v) for k, v in params.items
                             if not (wcs.is_subset_key(k) and v in time_texts)))
-        return kept, _select_dates({coverage: (date,)})
+        return kept, {coverage: date}
 
     def _wcs10_coverage(self, params: Params):
         coverage = self._coverage(params, "COVERAGE")
@@ -231,10 +231,8 @@ class OwsService:
         dates = self.layer_dates(coverage)
         time = params.get("TIME")
         if time:
-            selection = select(time, dates)
-            return params.replaced("TIME", selection.value), _select_dates(
-                {coverage: selection.dates})
-        return params, _select_dates({coverage: (dates[-1],)} if dates else {})
+            return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
+        return params, {coverage: dates[-1] if dates else None}
 
 
 def _online_resource(url: str | None) -> Tweak | None:
@@ -270,18 +268,4 @@ def _language(requested: str | None) -> Tweak | None:
 def _max_size(side: int) -> Tweak:
     def tweak(map_: mapscript.mapObj) -> None:
         map_.maxsize = side
-    return tweak
-
-
-def _select_dates(chosen: dict[str, tuple[str, ...]]) -> Tweak:
-    """Point each layer's tile index at the chosen dates only, so MapServer reads a handful of
-    rows whatever the size of the index (names come from the registry, dates from the index)."""
-    def tweak(map_: mapscript.mapObj) -> None:
-        for layer, dates in chosen.items():
-            index_layer = map_.getLayerByName(f"{layer}_index")
-            if index_layer is None:
-                continue
-            listed = ", ".join(f"'{d}'" for d in dates) or "''"
-            index_layer.data = ("SELECT fid, location, srs, date, geom FROM layer_sources"
-                                f" WHERE layer = '{layer}' AND date IN ({listed})")
     return tweak

@@ -1,8 +1,10 @@
 """Load ``layers/*.yaml`` into one immutable :class:`Registry`, in named stages.
 
-1. syntax: every file parses as YAML and holds a mapping;
+1. syntax: every file parses as YAML and holds a mapping (``*.yaml`` and ``*.yml``);
 2. schema: types, required and unknown keys (pydantic models);
-3. references: band names a layer uses exist, style types fit the band count, names are unique.
+3. references: the profile exists, band names a layer or mask uses exist, masks name rules of
+   the profile, style types fit the band count, expressions use the layer's bands, names and
+   (profile, product) keys are unique.
 
 Every problem is collected and reported with its file and path, e.g.
 ``s2_ndvi.yaml: layers[CGS_S2_NDVI].bands[0]: unknown band 'NDV' (known: NDVI)``.
@@ -10,6 +12,7 @@ Every problem is collected and reported with its file and path, e.g.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +21,8 @@ from types import MappingProxyType
 import yaml
 from pydantic import ValidationError
 
-from services.registry.models import Collection, Layer, RampStyle, RgbStyle
+from services.registry.expressions import ExpressionError, parse_expression
+from services.registry.models import DEFAULT_LANGUAGE, Collection, Layer, RampStyle, RgbStyle
 
 
 class RegistryError(Exception):
@@ -35,18 +39,32 @@ class Registry:
 
     collections: MappingProxyType[str, Collection]
     layers: MappingProxyType[str, tuple[Collection, Layer]]
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    fingerprint: str = ""   # changes with any file's content: what a running gateway serves
 
-    def collection_for_product_type(self, product_type: str) -> Collection | None:
-        return next((c for c in self.collections.values() if c.product_type == product_type),
-                    None)
+    def collection_for(self, profile: str, product_key: str) -> Collection | None:
+        """The collection whose products the profile recognises under ``product_key``."""
+        return self._by_product.get((profile, product_key))
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profiles the collections use, each once, by name."""
+        return tuple(sorted({c.profile for c in self.collections.values()}))
 
     def layer(self, name: str) -> tuple[Collection, Layer]:
         return self.layers[name]
 
+    @property
+    def _by_product(self) -> dict[tuple[str, str], Collection]:
+        return {(c.profile, c.product_key): c for c in self.collections.values()}
+
 
 def load(directory: Path) -> Registry:
-    """Read and validate every ``*.yaml`` file of ``directory``; raise :class:`RegistryError`."""
-    files = sorted(directory.glob("*.yaml"))
+    """Read and validate every ``*.yaml`` (and ``*.yml``) file of ``directory``; raise
+    :class:`RegistryError`."""
+    if not directory.is_dir():
+        raise RegistryError([f"{directory}: no such layer registry folder"])
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not files:
         raise RegistryError([f"{directory}: no *.yaml layer files"])
     problems: list[str] = []
@@ -56,10 +74,24 @@ def load(directory: Path) -> Registry:
     if problems:
         raise RegistryError(problems)
     ordered = sorted(collections.values(), key=lambda c: c.id)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return Registry(
         collections=MappingProxyType({c.id: c for c in ordered}),
         layers=MappingProxyType({layer.name: (c, layer) for c in ordered for layer in c.layers}),
+        languages=_languages(ordered), fingerprint=digest.hexdigest()[:16],
     )
+
+
+def _languages(collections: list[Collection]) -> tuple[str, ...]:
+    """Every language some text is given in, English first."""
+    found = {DEFAULT_LANGUAGE}
+    for collection in collections:
+        found.update(collection.title.languages)
+        for layer in collection.layers:
+            found.update(layer.title.languages)
+    return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
 
 
 def _parse(files: Iterable[Path], problems: list[str]) -> Iterator[tuple[str, dict]]:
@@ -120,18 +152,32 @@ def _has(node: dict | list, key: object) -> bool:
 
 def _check_references(collections: dict[str, Collection]) -> Iterator[str]:
     """Stage 3: cross-references and uniqueness."""
+    from services.missions import PROFILES  # profiles are code; the registry names them
+
     seen_ids: dict[str, str] = {}
-    seen_types: dict[str, str] = {}
+    seen_products: dict[tuple[str, str], str] = {}
     seen_layers: dict[str, str] = {}
+    by_id = {c.id: c for c in collections.values()}
     for filename, collection in collections.items():
-        for seen, key, what in ((seen_ids, collection.id, "collection id"),
-                                (seen_types, collection.product_type, "product_type")):
-            if key in seen:
-                yield f"{filename}: {what} '{key}' already used in {seen[key]}"
-            seen[key] = filename
+        if collection.id in seen_ids:
+            yield f"{filename}: collection id '{collection.id}' already used in " \
+                  f"{seen_ids[collection.id]}"
+        seen_ids[collection.id] = filename
+        profile = PROFILES.get(collection.profile)
+        if profile is None:
+            yield f"{filename}: profile: unknown profile '{collection.profile}' (known: " \
+                  f"{', '.join(sorted(PROFILES))})"
+        key = (collection.profile, collection.product_key)
+        if key in seen_products:
+            yield f"{filename}: product '{key[1]}' of profile {key[0]} already used in " \
+                  f"{seen_products[key]}"
+        seen_products[key] = filename
         band_names = [b.name for b in collection.bands]
         if len(set(band_names)) != len(band_names):
             yield f"{filename}: bands: duplicate band names"
+        for i, mask in enumerate(collection.masks):
+            yield from (f"{filename}: masks[{i}]: {p}"
+                        for p in _mask_problems(mask, collection, by_id, profile))
         for layer in collection.layers:
             if layer.name in seen_layers:
                 yield f"{filename}: layers[{layer.name}]: name already used in " \
@@ -139,6 +185,22 @@ def _check_references(collections: dict[str, Collection]) -> Iterator[str]:
             seen_layers[layer.name] = filename
             yield from (f"{filename}: layers[{layer.name}].{p}"
                         for p in _layer_problems(layer, band_names))
+
+
+def _mask_problems(mask, collection: Collection, by_id: dict[str, Collection],
+                   profile) -> Iterator[str]:
+    source = collection
+    if mask.collection is not None:
+        source = by_id.get(mask.collection)
+        if source is None:
+            yield f"unknown collection '{mask.collection}'"
+            return
+    if mask.band not in {b.name for b in source.bands}:
+        yield f"unknown band '{mask.band}' of {source.id} (known: " \
+              f"{', '.join(b.name for b in source.bands)})"
+    if profile is not None and mask.rule not in profile.mask_rules:
+        known = ", ".join(sorted(profile.mask_rules)) or "none"
+        yield f"unknown rule '{mask.rule}' of profile {profile.name} (known: {known})"
 
 
 def _layer_problems(layer: Layer, band_names: list[str]) -> Iterator[str]:
@@ -155,6 +217,17 @@ def _layer_problems(layer: Layer, band_names: list[str]) -> Iterator[str]:
         if isinstance(style, RampStyle) and len(layer.bands) != 1:
             yield f"styles[{style.name}]: a ramp style needs exactly 1 band, the layer has " \
                   f"{len(layer.bands)}"
-        if isinstance(style, RgbStyle) and len(layer.bands) != 3:
+        if isinstance(style, RgbStyle) and style.expressions is not None:
+            for j, text in enumerate(style.expressions):
+                try:
+                    unknown = parse_expression(text).bands() - set(layer.bands)
+                except ExpressionError as error:
+                    yield f"styles[{style.name}].expressions[{j}]: {error}"
+                    continue
+                if unknown:
+                    yield f"styles[{style.name}].expressions[{j}]: band " \
+                          f"{', '.join(sorted(unknown))} is not a band of the layer " \
+                          f"(its bands: {', '.join(layer.bands)})"
+        elif isinstance(style, RgbStyle) and len(layer.bands) != 3:
             yield f"styles[{style.name}]: an rgb style needs exactly 3 bands, the layer has " \
                   f"{len(layer.bands)}"

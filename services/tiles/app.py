@@ -8,7 +8,10 @@ fixes eoscope needs on top of MapProxy 7.0:
 - GoogleMapsCompatible is declared with the CRS URN and well-known scale set the OGC tests want;
 - Terrascope's ``EPSG:3857`` tile matrix set (TileMatrix ids ``EPSG:3857:{z}``) is served as an
   alias of GoogleMapsCompatible, sharing its cache;
-- XYZ/TMS URLs with the date in the path (MapProxy's TMS service has no dimensions).
+- XYZ/TMS URLs with the date in the path (MapProxy's TMS service has no dimensions);
+- the ``Time`` dimension's values are the index's dates at request time (a
+  :class:`LiveDimension` replaces the placeholder of the generated configuration), so an
+  ingested date is served without regenerating or reloading anything.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import yaml
+from mapproxy.layer import Dimension
 from mapproxy.service.wmts import Capabilities, WMTSServer
 from mapproxy.wsgiapp import make_wsgi_app
 from werkzeug.exceptions import ServiceUnavailable
 
 from services.errors import Dialect, OGCException, render, render_rest
+from services.index.live import LiveLayers
 from services.ows.kvp import Params
 from services.tiles.capabilities import edit, keep_sections
 from services.tiles.checks import (
@@ -53,17 +58,46 @@ class _KvpCapabilities(Capabilities):
         return context
 
 
+class LiveDimension(Dimension):
+    """A dimension whose values are read when asked for: a layer's dates in the index."""
+
+    def __init__(self, identifier: str, values: Callable[[], tuple[str, ...]]):
+        list.__init__(self)
+        self.identifier = identifier
+        self._values = values
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __getitem__(self, index):
+        return self._values()[index]
+
+    @property
+    def default(self) -> str:
+        values = self._values()
+        return values[-1] if values else ""
+
+
 class TileService:
     """MapProxy built from the generated configuration, rebuilt when the file changes."""
 
-    def __init__(self, config: Path, renderer: Renderer, public_url: str | None = None):
+    def __init__(self, config: Path, renderer: Renderer, layers: LiveLayers,
+                 public_url: str | None = None):
         self.config = config
         self.public_url = public_url
+        self.layers = layers
         register_source_type(renderer)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._app = None
-        self._catalog = TileCatalog({}, {})
+        self._matrices: dict[str, tuple[str, ...]] = {}
+        self._names: tuple[str, ...] = ()
         self._abstracts: dict[str, str] = {}
 
     def app(self):
@@ -71,8 +105,11 @@ class TileService:
         return self._app
 
     def catalog(self) -> TileCatalog:
+        """The layers and their dates as the index has them now."""
         self._refresh()
-        return self._catalog
+        facts = self.layers.facts()
+        return TileCatalog({name: list(facts[name].dates) for name in self._names
+                            if name in facts}, self._matrices)
 
     def _refresh(self) -> None:
         try:
@@ -83,9 +120,10 @@ class TileService:
         stamp = (stat.st_mtime_ns, stat.st_ino)
         with self._lock:
             if stamp != self._stamp:
-                self._app = _build(self.config)
+                self._app = _build(self.config, self.layers)
                 config = yaml.safe_load(self.config.read_text())
-                self._catalog = catalog_of(config)
+                self._matrices = catalog_of(config).matrices
+                self._names = tuple(layer["name"] for layer in config.get("layers", []))
                 self._abstracts = {layer["name"]: layer.get("md", {}).get("abstract", "")
                                    for layer in config.get("layers", [])}
                 self._stamp = stamp
@@ -170,13 +208,24 @@ def _answer(rendered, start_response: Callable) -> WsgiResult:
     return [rendered.body]
 
 
-def _build(config: Path):
+def _build(config: Path, layers: LiveLayers):
     app = make_wsgi_app(str(config), ignore_config_warnings=False)
     for handler in set(app.handlers.values()):
-        for server in getattr(handler, "services", {}).values():  # OWSServer wraps KVP ones
+        servers = list(getattr(handler, "services", {}).values()) or [handler]
+        for server in servers:  # OWSServer wraps the KVP ones
             if type(server) is WMTSServer:  # the KVP server; the REST one is a subclass
                 server.capabilities_class = _KvpCapabilities
+            if isinstance(server, WMTSServer):
+                _live_dimensions(server, layers)
     return app
+
+
+def _live_dimensions(server: WMTSServer, layers: LiveLayers) -> None:
+    for name, wmts_layer in server.layers.items():
+        for tile_layer in wmts_layer.layers.values():
+            if tile_layer.dimensions and TIME.lower() in tile_layer.dimensions:
+                tile_layer.dimensions[TIME.lower()] = LiveDimension(
+                    TIME, lambda name=name: layers.dates(name))
 
 
 def _alias_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -29,9 +29,12 @@ class Change:
     bbox: tuple[float, float, float, float]
 
 
-def _tile_managers(config: Path, layer: str, renderer: Renderer | None = None):
+def _configuration(config: Path, renderer: Renderer | None = None):
     register_source_type(renderer)
-    configuration = load_configuration(str(config))
+    return load_configuration(str(config))
+
+
+def _tile_managers(configuration, layer: str):
     cache = configuration.caches.get(f"{layer}_cache")
     return [] if cache is None else cache.caches()
 
@@ -48,10 +51,15 @@ def _affected(grid, bbox: tuple[float, ...], level: int) -> Iterator[tuple[int, 
 def invalidate(config: Path, changes: list[Change]) -> int:
     """Remove the cached tiles of each change's date that intersect its footprint, at every
     level of every grid; other dates and places are left alone. Returns tiles removed."""
+    if not changes:
+        return 0
     removed = 0
+    configuration = _configuration(config)  # once for all changes
+    managers = {layer: _tile_managers(configuration, layer) for layer in
+                {c.layer for c in changes}}
     for change in changes:
         dimensions = {DIMENSION: change.date}
-        for grid, _extent, manager in _tile_managers(config, change.layer):
+        for grid, _extent, manager in managers[change.layer]:
             for level in range(grid.levels):
                 if not os.path.isdir(manager.cache.level_location(level, dimensions=dimensions)):
                     continue
@@ -78,7 +86,8 @@ def seed(config: Path, renderer: Renderer, task: SeedTask, state: Path,
     ``state`` after each (date, level), so an interrupted seed resumes where it stopped;
     tiles already cached are not rendered again. Returns tiles seeded in this run."""
     done = set(json.loads(state.read_text())) if state.exists() else set()
-    managers = [(g, m) for g, _e, m in _tile_managers(config, task.layer, renderer)
+    managers = [(g, m) for g, _e, m in
+                _tile_managers(_configuration(config, renderer), task.layer)
                 if g.name == task.grid]
     if not managers:
         raise ValueError(f"layer {task.layer} has no cache on grid {task.grid}")

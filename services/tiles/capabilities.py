@@ -18,14 +18,18 @@ def edit(document: bytes, source: str, alias: str, abstracts: dict[str, str],
          base_url: str) -> bytes:
     """Declare ``source`` as GoogleMapsCompatible, add ``alias`` with TileMatrix ids
     ``{alias}:{level}`` linked from every layer that links ``source``, give layers their
-    abstracts (MapProxy's template leaves them empty), point the KVP operations at ``/wmts``
-    (MapProxy names its own ``/service``) and drop GetFeatureInfo (no layer is queryable)."""
+    abstracts (MapProxy's template leaves them empty), leave out layers with no date yet,
+    point the KVP operations at ``/wmts`` (MapProxy names its own ``/service``) and drop
+    GetFeatureInfo (no layer is queryable)."""
     tree = etree.fromstring(document)
     _fix_operations(tree, base_url)
     contents = tree.find("wmts:Contents", NS)
     if contents is None:
         return document
-    for layer in contents.iterfind("wmts:Layer", NS):
+    for layer in list(contents.iterfind("wmts:Layer", NS)):
+        if not layer.xpath("wmts:Dimension/wmts:Value", namespaces=NS):
+            contents.remove(layer)  # no products yet: offered once it has a date
+            continue
         abstract = layer.find("ows:Abstract", NS)
         if abstract is not None:
             abstract.text = abstracts.get(layer.findtext("ows:Identifier", namespaces=NS), "")

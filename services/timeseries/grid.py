@@ -1,9 +1,9 @@
 """Which pixels a geometry covers: the pixel rule of the time series service.
 
 Pixels are counted on the layer's grid (``grid`` of the collection in ``layers/*.yaml``, e.g.
-EPSG:32631 at 10 m), whose pixel edges lie on multiples of the resolution, so every 10 m
-Sentinel-2 product in that CRS shares it. The lon/lat geometry's vertices are projected to
-the grid CRS, then:
+EPSG:32631 at 10 m, or EPSG:4326 at 1/336°), whose pixel edges lie at the grid's origin plus
+multiples of the resolution, so every product of the collection in that CRS shares it. The
+lon/lat geometry's vertices are projected to the grid CRS, then:
 
 * a polygon covers the pixels whose **centre** lies inside it (GDAL's rasterisation with
   ``all_touched=False``; a centre exactly on the boundary may fall either way);
@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 from affine import Affine
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from rasterio.features import geometry_mask
 from shapely import transform
 from shapely.geometry import Point
@@ -32,14 +32,15 @@ from shapely.geometry.base import BaseGeometry
 from services.timeseries.geojson import polygons
 
 Box = tuple[int, int, int, int]  # row0, col0, row1, col1 (ends excluded)
+_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
 class Patch:
     """A rectangle of the grid and which of its pixels the geometry covers.
 
-    Grid row ``i`` spans y from ``-i * r`` down to ``-(i + 1) * r``; column ``j`` spans x from
-    ``j * r`` to ``(j + 1) * r`` (r: the resolution)."""
+    Grid row ``i`` spans y from ``y0 - i * r`` down to ``y0 - (i + 1) * r``; column ``j`` spans
+    x from ``x0 + j * r`` to ``x0 + (j + 1) * r`` (r: the resolution, (x0, y0): the origin)."""
 
     row: int
     col: int
@@ -65,18 +66,32 @@ class Pixels:
 class QueryGrid:
     crs: str
     resolution: float
+    origin: tuple[float, float] = (0.0, 0.0)
+    geographic: bool = False
 
     def transform(self, patch: Patch) -> Affine:
-        r = self.resolution
-        return Affine(r, 0.0, patch.col * r, 0.0, -r, -patch.row * r)
+        r, (x0, y0) = self.resolution, self.origin
+        return Affine(r, 0.0, x0 + patch.col * r, 0.0, -r, y0 - patch.row * r)
 
     def centres(self, patch: Patch) -> tuple[np.ndarray, np.ndarray]:
         """x of each column (1, cols) and y of each row (rows, 1) of the patch's centres."""
         rows, cols = patch.shape
-        r = self.resolution
-        xs = (patch.col + np.arange(cols) + 0.5) * r
-        ys = -(patch.row + np.arange(rows) + 0.5) * r
+        r, (x0, y0) = self.resolution, self.origin
+        xs = x0 + (patch.col + np.arange(cols) + 0.5) * r
+        ys = y0 - (patch.row + np.arange(rows) + 0.5) * r
         return xs[np.newaxis, :], ys[:, np.newaxis]
+
+    def area_km2(self, box: Box) -> float:
+        """The ground area of a pixel rectangle (geodesic on a degree grid)."""
+        row0, col0, row1, col1 = box
+        r, (x0, y0) = self.resolution, self.origin
+        if not self.geographic:
+            return (row1 - row0) * (col1 - col0) * r * r / 1e6
+        west, east = x0 + col0 * r, x0 + col1 * r
+        north, south = y0 - row0 * r, y0 - row1 * r
+        area, _ = _GEOD.polygon_area_perimeter([west, east, east, west],
+                                               [south, south, north, north])
+        return abs(area) / 1e6
 
     def project(self, lonlat: BaseGeometry) -> BaseGeometry:
         """The geometry with its vertices in the grid CRS."""
@@ -86,16 +101,16 @@ class QueryGrid:
 
     def boxes(self, shape: BaseGeometry) -> list[Box]:
         """The pixel rectangle of each polygon (or of the point) of ``shape`` (grid CRS)."""
-        r = self.resolution
+        r, (x0, y0) = self.resolution, self.origin
         if isinstance(shape, Point):
-            row, col = math.floor(-shape.y / r), math.floor(shape.x / r)
+            row, col = math.floor((y0 - shape.y) / r), math.floor((shape.x - x0) / r)
             return [(row, col, row + 1, col + 1)]
         result = []
         for polygon in polygons(shape):
             minx, miny, maxx, maxy = polygon.bounds
-            result.append((math.floor(-maxy / r), math.floor(minx / r),
-                           max(math.ceil(-miny / r), math.floor(-maxy / r) + 1),
-                           max(math.ceil(maxx / r), math.floor(minx / r) + 1)))
+            row0, col0 = math.floor((y0 - maxy) / r), math.floor((minx - x0) / r)
+            result.append((row0, col0, max(math.ceil((y0 - miny) / r), row0 + 1),
+                           max(math.ceil((maxx - x0) / r), col0 + 1)))
         return result
 
     def pixels(self, shape: BaseGeometry) -> Pixels:

@@ -2,31 +2,30 @@
 
 A time series layer is a registry layer with exactly one band (``CGS_S2_NDVI`` …). It answers
 to its own name and to the ``timeseries_names`` the registry gives it (Terrascope's
-``TERRASCOPE_S2_NDVI_V2``, ``S2_NDVI`` …). Sentinel-2 indicator layers are also masked with the
-scene classification of the TOC product of the same platform, sensing time and tile.
+``TERRASCOPE_S2_NDVI_V2``, ``S2_NDVI`` …). Its collection's first mask (``masks`` in the
+registry) leaves pixels out: a band of the same product (PROBA-V's status map, Sentinel-5P's
+weight) or of the product of the same acquisition in another collection (the scene
+classification of Sentinel-2's TOC product), read with the mission profile's rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.index.ingest import CLOUD_CLASSES
+from services.missions import PROFILES
+from services.missions.base import MaskRule
 from services.registry import Band, Collection, Registry
 from services.timeseries.errors import UnknownLayer
-
-SCENE_MASKS: dict[str, tuple[str, str]] = {"Sentinel-2": ("TOC", "SCL")}
-"""Platform → (product type, band) of the scene classification whose cloud and shadow classes
-(``CLOUD_CLASSES``: 3 shadow, 8 and 9 cloud, 10 cirrus) mask every other product type."""
 
 
 @dataclass(frozen=True)
 class SceneMask:
-    """Pixels whose class (in ``band`` of the ``collection`` product) is in ``classes``
-    are not valid."""
+    """Pixels where ``rule`` holds for the value of ``band`` (of the product of the same
+    acquisition in ``collection``) are not valid."""
 
     collection: str
-    band: str
-    classes: tuple[int, ...]
+    band: Band
+    rule: MaskRule
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,9 @@ class LayerTable:
 
 
 def _mask(registry: Registry, collection: Collection) -> SceneMask | None:
-    rule = SCENE_MASKS.get(collection.platform)
-    if rule is None or collection.product_type == rule[0]:
+    if not collection.masks:
         return None
-    source = registry.collection_for_product_type(rule[0])
-    if source is None or rule[1] not in {b.name for b in source.bands}:
-        return None
-    return SceneMask(source.id, rule[1], tuple(CLOUD_CLASSES))
+    mask = collection.masks[0]
+    source = registry.collections[mask.collection or collection.id]
+    return SceneMask(source.id, source.band(mask.band),
+                     PROFILES[collection.profile].rule(mask.rule))

@@ -70,9 +70,6 @@ class Reader:
         self.grid = grid
         self.layer = layer
         self._centres: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._clouds = np.zeros(256, dtype=bool)  # class → masked, for byte classifications
-        if layer.mask is not None:
-            self._clouds[[c for c in layer.mask.classes if 0 <= c < 256]] = True
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
         mosaics = [[_Mosaic(p) for p in pixels.patches] for pixels in geometries]
@@ -95,7 +92,8 @@ class Reader:
         found = []
         with self.pool.open(source.path) as dataset:
             for mosaic in pending:
-                sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending)
+                sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending,
+                                      self.layer.band.index)
                 if sample is not None:
                     found.append((mosaic, *sample))
         if not found:
@@ -108,31 +106,24 @@ class Reader:
         return True
 
     def _unclouded(self, source: Source, chosen: list) -> list:
-        classes = self.layer.mask.classes
+        mask = self.layer.mask
         result = []
         with self.pool.open(source.mask_path) as dataset:
             for mosaic, dn, ok in chosen:
                 if ok.any():
-                    sample = self._gather(dataset, source.crs, mosaic.patch, ok)
+                    sample = self._gather(dataset, source.crs, mosaic.patch, ok,
+                                          mask.band.index)
                     if sample is not None:
                         scene, inside = sample
-                        cloudy = self._clouds[scene] if scene.dtype == np.uint8 else \
-                            np.isin(scene, classes)
-                        ok = ok & ~(inside & cloudy)
+                        ok = ok & ~(inside & mask.rule(scene))
                 result.append((mosaic, dn, ok))
         return result
 
     def _valid_dn(self, dn: np.ndarray) -> np.ndarray:
-        band = self.layer.band
-        ok = np.isfinite(dn) if dn.dtype.kind == "f" else np.ones(dn.shape, dtype=bool)
-        if band.nodata is not None:
-            ok &= dn != band.nodata
-        if band.valid_range is not None:
-            ok &= (dn >= band.valid_range[0]) & (dn <= band.valid_range[1])
-        return ok
+        return self.layer.band.valid(dn)
 
-    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray] | None:
+    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray,
+                band: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
         """The dataset's values at the ``need`` pixels of the patch, and which of those the
         dataset covers; None if it covers none. Reads one window: the needed pixels' extent."""
         rows, cols = self._indices(dataset, crs, patch)
@@ -148,7 +139,7 @@ class Reader:
             used_cols = np.flatnonzero(inside.any(axis=0))
             r0, r1, c0, c1 = used_rows[0], used_rows[-1] + 1, used_cols[0], used_cols[-1] + 1
             window = Window(int(cols[0, c0]), int(rows[r0, 0]), int(c1 - c0), int(r1 - r0))
-            block = dataset.read(1, window=window)
+            block = dataset.read(band, window=window)
             values = np.zeros(inside.shape, dtype=block.dtype)
             values[r0:r1, c0:c1] = block
             return values, inside
@@ -158,7 +149,7 @@ class Reader:
             wanted_rows, wanted_cols = rows[inside], cols[inside]
         row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
         height, width = int(wanted_rows.max()) - row0 + 1, int(wanted_cols.max()) - col0 + 1
-        block = dataset.read(1, window=Window(col0, row0, width, height))
+        block = dataset.read(band, window=Window(col0, row0, width, height))
         values = block[np.minimum(np.maximum(rows - row0, 0), height - 1),
                        np.minimum(np.maximum(cols - col0, 0), width - 1)]
         return values, inside

@@ -23,7 +23,7 @@ from services.index.series import SeriesCatalog, SeriesQuery
 from services.registry import Registry
 from services.timeseries import geojson, output, params, stats
 from services.timeseries.errors import problem
-from services.timeseries.grid import QueryGrid, box_pixels
+from services.timeseries.grid import QueryGrid
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import LayerTable, SeriesLayer
 from services.timeseries.limits import TimeSeriesLimits
@@ -134,10 +134,10 @@ class TimeSeriesService:
                 reduce: Reduce) -> list[DateResult]:
         """``reduce(layer, valid digital numbers, total pixels)`` of each geometry on each date
         that has a product meeting one of the geometries, oldest first."""
-        grid = QueryGrid(layer.collection.grid.crs, layer.collection.grid.resolution)
+        g = layer.collection.grid
+        grid = QueryGrid(g.crs, g.step, (float(g.origin[0]), float(g.origin[1])), g.geographic)
         projected = [grid.project(shape) for shape in shapes]
-        extent_km2 = sum(box_pixels(grid.boxes(p)) for p in projected) * \
-            grid.resolution ** 2 / 1e6
+        extent_km2 = sum(grid.area_km2(box) for p in projected for box in grid.boxes(p))
         if extent_km2 > self.limits.max_extent_km2:
             raise RequestTooLarge(f"the geometries' bounding boxes cover {extent_km2:.1f} km²;"
                                   f" at most {self.limits.max_extent_km2:g} km² per request",
@@ -145,7 +145,7 @@ class TimeSeriesService:
         pixels = [grid.pixels(p) for p in projected]
         mask = layer.mask
         query = SeriesQuery(layer.collection.id, layer.band.name,
-                            mask.collection if mask else None, mask.band if mask else None)
+                            mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
         reader = Reader(self.pool, grid, layer)
 

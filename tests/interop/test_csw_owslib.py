@@ -65,7 +65,7 @@ def test_bbox_and_full_text(csw, gateway):
     lon, lat = centre(gateway)
     box = BBox([lat - 0.001, lon - 0.001, lat + 0.001, lon + 0.001],
                crs="urn:ogc:def:crs:EPSG::4326")
-    csw.getrecords2(constraints=[And([box, PropertyIsLike("csw:AnyText", "%NDVI%")])],
+    csw.getrecords2(constraints=[And([box, PropertyIsLike("csw:AnyText", "%Sentinel-2 NDVI%")])],
                     maxrecords=10, esn="full")
     assert csw.results["matches"] == len(products(gateway, "collection = ?", (NDVI,))) + 1
     collection = csw.records[NDVI_URN]
@@ -153,7 +153,7 @@ def test_qgis_metasearch_search_and_services(gateway, tmp_path):
     west, south, east, north = gateway.index.extent(NDVI)
     done = subprocess.run(
         [QGIS_PYTHON, "-c", METASEARCH, f"{gateway.url}/csw", str(west), str(south), str(east),
-         str(north), "NDVI"], capture_output=True, text=True, timeout=120,
+         str(north), "%Sentinel-2 NDVI%"], capture_output=True, text=True, timeout=120,
         env=client_env(tmp_path / "home"))
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

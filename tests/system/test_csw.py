@@ -370,7 +370,7 @@ def test_an_ingested_product_is_found_at_once(growing):
     assert identifiers(etree.fromstring(post(url, body).content)) == []
 
     shutil.copytree(staging, settings.archive, dirs_exist_ok=True)
-    refresh([settings.archive], registry, index, settings, generate=False)
+    refresh([settings.archive], registry, index, settings)
     found = identifiers(assert_valid(post(url, body).content, CSW_202))
     assert identifier in found and all(name[4:19] in f for f in found)
     response = requests.get(f"{url}/csw", timeout=30, params={

@@ -1,5 +1,5 @@
-"""Ingest: products found by Terrascope naming, bad files skipped, re-ingest is idempotent, and
-new dates are served without restarting the gateway."""
+"""Ingest: products found by the mission profiles, bad files skipped with the reason, re-ingest
+is idempotent, and new dates are served without restarting the gateway."""
 
 from __future__ import annotations
 
@@ -60,8 +60,11 @@ def test_bad_files_are_reported_and_skipped_the_rest_indexed(archive):
     report = ingest(settings.archive, load(settings.layers_dir), ProductIndex(settings.index),
                     settings.derived_dir)
     reasons = dict(report.skipped)
-    assert reasons[str(settings.archive / "README.tif")] == "not a Terrascope product file name"
-    assert reasons[str(corrupt)] == "unreadable raster"
+    assert reasons[str(settings.archive / "README.tif")] == (
+        "not a product file of the profiles in use (probav, sentinel1, sentinel2, sentinel3, "
+        "sentinel5p, spotvgt)")
+    assert reasons[str(corrupt)].startswith("unreadable raster: ")
+    assert str(settings.archive) not in reasons[str(corrupt)]  # no path in the reason
     assert name not in report.products
     assert len(report.products) == 5 * len(plan(SPEC)) - 1
 

@@ -17,7 +17,7 @@ from services.catalogue.opensearch.params import (
     parse_sort,
 )
 from services.catalogue.opensearch.values import OpenSearchError
-from services.index.search import Interval, ProductSearch
+from services.index.search import Interval, ProductSearch, PropertyFilter
 from services.registry import load
 from services.settings import PROJECT_ROOT
 
@@ -56,22 +56,51 @@ def test_filters_become_index_ranges(registry):
     assert q.start == datetime(2018, 5, 1, tzinfo=UTC)
     assert q.end == datetime(2018, 6, 1, 12, tzinfo=UTC)
     assert q.bbox == (3, 50, 4, 51) and q.tile == "31UES" and q.platforms == ("S2B",)
-    assert q.cloud_cover == Interval(0, 50, True, False) and q.relative_orbit == 51
+    assert q.cloud_cover == Interval(0, 50, True, False)
+    assert q.properties == (PropertyFilter("relativeOrbitNumber", 51),)
     assert q.published == (Interval(datetime(2020, 1, 1, tzinfo=UTC), None),)
     assert (q.offset, q.limit) == (10, 5)
 
 
 @pytest.mark.parametrize("args", [{"productType": "FAPAR"}, {"resolution": "20"},
-                                  {"orbitDirection": "ascending"}, {"platform": "Sentinel-1"}])
+                                  {"platform": "Sentinel-1"}])
 def test_collection_level_filters_that_exclude_give_no_collection(registry, args):
     assert query(registry, **args).collections == ()
 
 
 @pytest.mark.parametrize("args", [{"productType": "ndvi"}, {"resolution": "10"},
-                                  {"orbitDirection": "DESCENDING"}, {"platform": "SENTINEL-2"}])
+                                  {"platform": "SENTINEL-2"}])
 def test_collection_level_filters_that_keep(registry, args):
     q = query(registry, **args)
     assert q.collections == ("TERRASCOPE_S2_NDVI_V2",) and q.platforms is None
+
+
+def test_eo_queryables_of_the_profile_filter_on_product_properties(registry):
+    assert query(registry, orbitDirection="ascending").properties == (
+        PropertyFilter("orbitDirection", "ASCENDING"),)
+    s1 = query(registry, collection="urn:eop:VITO:CGS_S1_GRD_SIGMA0_L1",
+               polarisationChannels="VH", sensorMode="IW", relativeOrbitNumber="161")
+    assert s1.properties == (PropertyFilter("polarisationChannels", "VH", "contains"),
+                             PropertyFilter("sensorMode", "IW"),
+                             PropertyFilter("relativeOrbitNumber", 161))
+    probav = query(registry, collection="urn:eop:VITO:PROBAV_L3_S10_TOC_333M", tileId="X18Y02",
+                   resolution="333")
+    assert probav.tile == "X18Y02" and probav.collections == ("PROBAV_L3_S10_TOC_333M",)
+
+
+@pytest.mark.parametrize("collection, args, locator", [
+    ("CGS_S1_GRD_SIGMA0_L1", {"cloudCover": "10"}, "cloudCover"),
+    ("CGS_S1_GRD_SIGMA0_L1", {"tileId": "31UES"}, "tileId"),
+    ("CGS_S1_GRD_SIGMA0_L1", {"polarisationChannels": "VV,XX"}, "polarisationChannels"),
+    ("CGS_S1_GRD_SIGMA0_L1", {"relativeOrbitNumber": "176"}, "relativeOrbitNumber"),
+    ("TERRASCOPE_S2_NDVI_V2", {"polarisationChannels": "VV"}, "polarisationChannels"),
+    ("PROBAV_L3_S1_TOC_333M", {"tileId": "31UES"}, "tileId"),
+    ("TERRASCOPE_S5P_L3_NO2_TD_V1", {"cloudCover": "10"}, "cloudCover"),
+])
+def test_queryables_of_other_missions_are_errors(registry, collection, args, locator):
+    with pytest.raises(OpenSearchError) as error:
+        parse_products({"collection": collection, **args}, registry)
+    assert (error.value.locator, error.value.status) == (locator, 400)
 
 
 def test_uid_and_title(registry):
@@ -112,11 +141,11 @@ def test_errors(registry, args, locator, code):
     assert entry["locator"] == locator and entry["exceptionText"]
 
 
-def test_product_parameters_are_unknown_to_collection_searches():
+def test_product_parameters_are_unknown_to_collection_searches(registry):
     with pytest.raises(OpenSearchError) as error:
-        parse_collections({"cloudCover": "10"})
+        parse_collections({"cloudCover": "10"}, registry)
     assert error.value.locator == "cloudCover"
-    assert parse_collections({"platform": "Sentinel-2", "count": "0"})[1].count == 0
+    assert parse_collections({"platform": "Sentinel-2", "count": "0"}, registry)[1].count == 0
 
 
 def test_service_errors_are_17_047_json(registry, tmp_path: Path):

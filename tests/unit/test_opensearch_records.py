@@ -17,7 +17,8 @@ from services.catalogue.records import (
     product_record,
     split_identifier,
 )
-from services.index.search import CollectionSummary, IndexedProduct
+from services.index.product import Product
+from services.index.search import CollectionSummary
 from services.registry import load
 from services.settings import PROJECT_ROOT
 
@@ -31,14 +32,15 @@ def toc():
     return load(PROJECT_ROOT / "layers").collections["TERRASCOPE_S2_TOC_V2"]
 
 
-def product() -> IndexedProduct:
+def product() -> Product:
     files = tuple((band, str(FOLDER / f"S2A_20180602T105031_31UES_{token}_V200.tif"), 100 + i)
                   for i, (band, token) in enumerate([("B02", "TOC-B02_10M"),
                                                      ("SCL", "SCENECLASSIFICATION_20M")]))
-    return IndexedProduct("TERRASCOPE_S2_TOC_V2", NAME, "S2A", "31UES", "2018-06-02T10:50:31Z",
-                          "200", 12.5, "EPSG:32631", (3.6, 51.0, 3.7, 51.1),
-                          wkb.dumps(box(3.6, 51.0, 3.7, 51.1)), str(FOLDER),
-                          "2026-01-01T00:00:00+00:00", files)
+    return Product("TERRASCOPE_S2_TOC_V2", NAME, "S2A", "31UES", "2018-06-02T10:50:31Z",
+                   "2018-06-02T10:50:31Z", "200", 12.5, "EPSG:32631", (3.6, 51.0, 3.7, 51.1),
+                   wkb.dumps(box(3.6, 51.0, 3.7, 51.1)), str(FOLDER), files,
+                   {"relativeOrbitNumber": 51, "orbitDirection": "DESCENDING"},
+                   ingested_at="2026-01-01T00:00:00+00:00")
 
 
 def test_identifiers():
@@ -73,7 +75,7 @@ def test_bands_carry_scaling(toc):
 def test_product_record(toc):
     record = product_record(product(), toc, Hrefs("http://h", ARCHIVE))
     assert record.identifier == f"urn:eop:VITO:TERRASCOPE_S2_TOC_V2:{NAME}"
-    assert (record.relative_orbit, record.orbit_direction) == (51, "DESCENDING")
+    assert record.properties == {"relativeOrbitNumber": 51, "orbitDirection": "DESCENDING"}
     assert [link.title for link in record.links["data"]] == ["TOC-B02_10M"]
     [related] = record.links["related"]
     assert (related.title, related.category, related.length) == \

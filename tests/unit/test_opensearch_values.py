@@ -12,7 +12,9 @@ from services.catalogue.opensearch.values import (
     parse_interval,
     parse_time,
 )
-from services.index.search import Interval, s2_relative_orbit
+from services.index.search import Interval
+from services.missions.sentinel2 import relative_orbit
+from services.missions.times import utc
 
 
 def test_a_date_is_its_midnight_and_nanoseconds_are_accepted():
@@ -78,6 +80,6 @@ def test_circle_box_is_about_the_radius():
 
 
 def test_relative_orbit_of_known_datatakes():
-    assert s2_relative_orbit("2018-06-02T10:50:31Z") == 51
-    assert s2_relative_orbit("2018-06-12T10:50:21Z") == 51   # ten days later, same track
-    assert s2_relative_orbit("2018-06-09T10:40:21Z") == 8    # S2B over Belgium, R008
+    assert relative_orbit(utc("20180602T105031")) == 51
+    assert relative_orbit(utc("20180612T105021")) == 51   # ten days later, same track
+    assert relative_orbit(utc("20180609T104021")) == 8    # S2B over Belgium, R008

@@ -95,7 +95,8 @@ def test_an_unknown_layer_is_404_with_the_known_names(service):
     problem = json.loads(body)
     assert (status, media, problem["status"], problem["code"]) == (
         404, "application/problem+json", 404, "LayerNotDefined")
-    assert problem["detail"].startswith("no time series layer 'S2_NDVI_V9' (known: CGS_S2_FAPAR")
+    assert problem["detail"].startswith("no time series layer 'S2_NDVI_V9' (known: CGS_S1_")
+    assert "CGS_S2_NDVI" in problem["detail"]
 
 
 def test_the_scene_classification_masks_pixels_the_indicator_left_valid(archive, tmp_path):

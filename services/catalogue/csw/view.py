@@ -28,7 +28,7 @@ from services.catalogue.csw.links import (
     preview_link,
     product_link_template,
 )
-from services.catalogue.records import Hrefs, preview_layer
+from services.catalogue.records import Hrefs, nominal_resolution, preview_layer
 from services.registry import Registry
 
 QUERY_SECONDS = 30.0  # below gunicorn's worker timeout (60 s)
@@ -78,7 +78,7 @@ def collection_rows(registry: Registry, organization: str, base: str) -> list[Co
             keywords=",".join(k.replace(",", " ") for k in keywords),
             platform=collection.platform, instrument=collection.instrument,
             crs="urn:ogc:def:crs:EPSG::" + collection.grid.crs.split(":")[1],
-            resolution=f"{collection.grid.resolution:g}", organization=organization,
+            resolution=f"{nominal_resolution(collection):g}", organization=organization,
             collection_links=collection_links(collection, base),
             product_links=product_link_template(collection, base),
             preview_layer=preview_layer(collection)))

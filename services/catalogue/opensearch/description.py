@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from services.catalogue.opensearch.params import COLLECTIONS, PARAMETERS, PRODUCTS, Parameter
+from services.catalogue.opensearch.params import (
+    COLLECTIONS,
+    PRODUCTS,
+    Parameter,
+    applies_to,
+    parameters,
+)
 from services.catalogue.records import collection_identifier
 from services.registry import Collection, Registry
 
@@ -38,21 +44,22 @@ def _urls(base_url: str, collection: Collection | None, registry: Registry) -> l
     kinds = [PRODUCTS] if collection else [COLLECTIONS, PRODUCTS]
     for kind in kinds:
         for media, _ in FORMATS:
-            parameters = []
-            for p in PARAMETERS:
-                if kind not in p.applies or p.name == "httpAccept":
+            entries = []
+            for p in parameters(registry):
+                if kind not in p.applies or p.name == "httpAccept" or \
+                        (collection and not applies_to(p.name, collection)):
                     continue
                 fixed = collection and p.name == "collection"
                 value = collection_identifier(collection.id) if fixed else f"{{{p.term}?}}"
                 if p.name == "collection" and not fixed:
                     value = f"{{{p.term}}}"
-                parameters.append({"name": p.name, "value": value, "title": p.title,
-                                   "Option": [] if fixed else _options(p, registry)})
-            template = "&".join(f"{p['name']}={p['value']}" for p in parameters)
+                entries.append({"name": p.name, "value": value, "title": p.title,
+                                "Option": [] if fixed else _options(p, registry)})
+            template = "&".join(f"{p['name']}={p['value']}" for p in entries)
             urls.append({"type": media, "rel": "results" if kind == PRODUCTS else "collection",
                          "template": f"{base_url}/catalogue/{kind}?{template}"
                                      f"&httpAccept={media}",
-                         "indexOffset": 1, "pageOffset": 1, "Parameter": parameters})
+                         "indexOffset": 1, "pageOffset": 1, "Parameter": entries})
     return urls
 
 

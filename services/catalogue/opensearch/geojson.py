@@ -11,6 +11,8 @@ PROFILES = [{"href": "http://www.opengis.net/spec/owc-geojson/1.0/req/core"},
             {"href": "http://www.opengis.net/spec/os-geojson/1.0/req/core"}]
 MEDIA = "application/geo+json"
 WORLD = (-180.0, -90.0, 180.0, 90.0)
+# profile properties Terrascope puts under productInformation (the rest: acquisitionParameters)
+PRODUCT_INFORMATION = ("processingMode", "timeliness", "productGroupId")
 # Terrascope's echo of the request under OpenSearch names (queries.request[0])
 ECHO_NAMES = {"bbox": "geo:box", "geometry": "geo:geometry", "start": "time:start",
               "end": "time:end", "sortKeys": "sru:sortKeys",
@@ -45,14 +47,15 @@ def product_feature(record: ProductRecord) -> dict:
     acquisition = {
         "platform": {"platformShortName": record.platform,
                      "platformSerialIdentifier": record.platform_serial},
-        "instrument": {"instrumentShortName": record.instrument, "sensorType": "OPTICAL"},
+        "instrument": {"instrumentShortName": record.instrument,
+                       "sensorType": record.sensor_type},
         "acquisitionParameters": {
             "acquisitionType": "NOMINAL", "beginningDateTime": record.begin,
-            "endingDateTime": record.end, "tileId": record.tile}}
-    if record.relative_orbit is not None:
-        acquisition["acquisitionParameters"]["relativeOrbitNumber"] = record.relative_orbit
-        acquisition["acquisitionParameters"]["orbitDirection"] = record.orbit_direction
-    information = {"productType": record.product_type, "availabilityTime": record.published,
+            "endingDateTime": record.end,
+            **({"tileId": record.tile} if record.tile else {}),
+            **{k: v for k, v in record.properties.items() if k not in PRODUCT_INFORMATION}}}
+    information = {**{k: v for k, v in record.properties.items() if k in PRODUCT_INFORMATION},
+                   "productType": record.product_type, "availabilityTime": record.published,
                    "productVersion": record.version, "processingCenter": "eoscope",
                    "processingDate": record.published, "resolution": [record.resolution],
                    "referenceSystemIdentifier": record.crs}
@@ -88,7 +91,8 @@ def collection_feature(record: CollectionRecord, lang: str = "en") -> dict:
             "keyword": list(record.keywords), "productType": record.product_type,
             "acquisitionInformation": [{
                 "platform": {"platformShortName": record.platform},
-                "instrument": {"instrumentShortName": record.instrument, "sensorType": "OPTICAL"},
+                "instrument": {"instrumentShortName": record.instrument,
+                               "sensorType": record.sensor_type},
                 "acquisitionParameters": {"beginningDateTime": record.begin,
                                           "endingDateTime": record.end}}],
             "productInformation": {"format": "geotiff", "resolution": [record.resolution],

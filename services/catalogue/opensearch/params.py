@@ -1,7 +1,10 @@
 """The OpenSearch parameters eoscope answers (Terrascope's names), and their validation.
 
-One table, :data:`PARAMETERS`, drives both the validation (an unknown name is an error) and the
-description documents (each parameter's template term, title and options).
+One table, :data:`PARAMETERS`, with the EO queryables of the mission profiles in use
+(:func:`parameters`), drives both the validation (an unknown name is an error) and the
+description documents (each parameter's template term, title and options). A queryable of
+another mission, or ``cloudCover`` on a collection without clouds (radar, atmosphere), is an
+error for that collection.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from services.catalogue.opensearch.values import (
     parse_number,
     parse_time,
 )
-from services.catalogue.records import ACCESS_STYLES, split_identifier
-from services.index.search import SORT_COLUMNS, ProductQuery
+from services.catalogue.records import ACCESS_STYLES, nominal_resolution, split_identifier
+from services.index.search import SORT_COLUMNS, ProductQuery, PropertyFilter
+from services.missions import PROFILES, Queryable
 from services.registry import Collection, Registry
 
 DEFAULT_COUNT = 100
@@ -62,14 +66,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("platform", "eo:platform", "Platform, e.g. Sentinel-2 or S2A"),
     Parameter("productType", "eo:productType", "Product type, e.g. NDVI"),
     Parameter("resolution", "eo:resolution", "Resolution in metres", frozenset({PRODUCTS})),
-    Parameter("tileId", "eo:tileId", "Sentinel-2 MGRS tile, e.g. 31UES", frozenset({PRODUCTS}),
-              pattern=r"^\d{1,2}[A-Z]{3}$"),
     Parameter("cloudCover", "eo:cloudCover", "Cloud cover percent: N (at most N), [a,b], [a,b[,"
-              " a], [a", frozenset({PRODUCTS})),
-    Parameter("relativeOrbitNumber", "eo:orbitNumber", "Relative orbit (1-143)",
-              frozenset({PRODUCTS})),
-    Parameter("orbitDirection", "eo:orbitDirection", "Orbit direction", frozenset({PRODUCTS}),
-              options=("ASCENDING", "DESCENDING")),
+              " a], [a (optical collections)", frozenset({PRODUCTS})),
     Parameter("publicationDate", "dct:created", "Interval of publication (ingest) times",
               frozenset({PRODUCTS})),
     Parameter("modificationDate", "eo:modificationDate", "Interval of modification (ingest)"
@@ -85,7 +83,20 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("clientId", "referrer:clientId", "Free client correlation id (echoed)"),
     Parameter("httpAccept", "sru:httpAccept", "Response format", options=tuple(FORMATS)),
 )
-_BY_NAME = {p.name: p for p in PARAMETERS}
+TERMS = {"relativeOrbitNumber": "eo:orbitNumber"}  # OpenSearch EO's names where they differ
+
+
+def queryable_parameter(queryable: Queryable) -> Parameter:
+    return Parameter(queryable.name, TERMS.get(queryable.name, f"eo:{queryable.name}"),
+                     queryable.title, frozenset({PRODUCTS}), options=queryable.options,
+                     pattern=queryable.pattern)
+
+
+def parameters(registry: Registry) -> tuple[Parameter, ...]:
+    """Every parameter: the common ones and the EO queryables of the profiles in use."""
+    extra = {q.name: queryable_parameter(q) for name in registry.profiles
+             for q in PROFILES[name].queryables}
+    return PARAMETERS + tuple(extra.values())
 
 
 @dataclass(frozen=True)
@@ -99,10 +110,21 @@ class Options:
     echo: dict[str, str] = field(default_factory=dict)   # the request's non-empty parameters
 
 
-def _known(args: Mapping[str, str], kind: str) -> dict[str, str]:
+def applies_to(name: str, collection: Collection) -> bool:
+    """Whether a product search parameter means something for ``collection``: the common
+    ones do, an EO queryable if the collection's profile has it, cloudCover if it has clouds."""
+    if name == "cloudCover":
+        return collection.cloud_cover
+    queryables = {q.name for p in PROFILES.values() for q in p.queryables}
+    return name not in queryables or \
+        name in {q.name for q in PROFILES[collection.profile].queryables}
+
+
+def _known(args: Mapping[str, str], kind: str, registry: Registry) -> dict[str, str]:
     """The non-empty parameters; an unknown one is an error (empty means no filter)."""
+    by_name = {p.name: p for p in parameters(registry)}
     for name in args:
-        parameter = _BY_NAME.get(name)
+        parameter = by_name.get(name)
         if parameter is None or kind not in parameter.applies:
             raise OpenSearchError(f"unknown parameter '{name}' for {kind} searches", name)
     return {name: value for name, value in args.items() if value.strip() != ""}
@@ -157,7 +179,7 @@ def _platform_serials(value: str, collection: Collection) -> tuple[str, ...] | N
     wanted = value.strip().upper()
     if wanted in (collection.platform.upper(), collection.platform.upper().replace("-", "")):
         return None
-    if collection.platform.upper() == "SENTINEL-2" and re.fullmatch(r"S2[ABCD]", wanted):
+    if re.fullmatch(PROFILES[collection.profile].serial, wanted, re.IGNORECASE):
         return (wanted,)
     return False
 
@@ -183,13 +205,9 @@ def _applies(args: Mapping[str, str], collection: Collection) -> tuple[bool, tup
     if "productType" in args:
         keep &= args["productType"].strip().upper() == collection.product_type.upper()
     if "resolution" in args:
-        keep &= parse_number(args["resolution"], "resolution", 0) == collection.grid.resolution
-    if "orbitDirection" in args:
-        direction = args["orbitDirection"].strip().upper()
-        if direction not in ("ASCENDING", "DESCENDING"):
-            raise OpenSearchError("orbitDirection must be ASCENDING or DESCENDING",
-                                  "orbitDirection")
-        keep &= direction == "DESCENDING" and collection.platform.upper() == "SENTINEL-2"
+        wanted, nominal = parse_number(args["resolution"], "resolution", 0), \
+            nominal_resolution(collection)
+        keep &= abs(wanted - nominal) <= 0.02 * nominal   # 333 m is a 1/336° grid's 331 m
     serials = None
     if "platform" in args:
         found = _platform_serials(args["platform"], collection)
@@ -213,29 +231,68 @@ def _names(args: Mapping[str, str], collection: Collection) -> tuple[str, ...] |
 def parse_products(args: Mapping[str, str], registry: Registry, accept: str | None = None
                    ) -> tuple[Collection, ProductQuery, Options]:
     """Validate a product search; raise :class:`OpenSearchError` on the first bad parameter."""
-    args = _known(args, PRODUCTS)
+    args = _known(args, PRODUCTS, registry)
     collection = _collection(args, registry)
     options = parse_options(args, accept)
     start, end = _window(args)
     keep, serials = _applies(args, collection)
-    if "tileId" in args and not re.fullmatch(_BY_NAME["tileId"].pattern, args["tileId"]):
-        raise OpenSearchError(f"'{args['tileId']}' is not an MGRS tile such as 31UES", "tileId")
-    orbit = parse_integer(args["relativeOrbitNumber"], "relativeOrbitNumber", 1, 143) \
-        if "relativeOrbitNumber" in args else None
+    tile, properties = _queryables(args, collection, registry)
+    if "cloudCover" in args and not collection.cloud_cover:
+        raise OpenSearchError(f"cloudCover does not apply to {collection.id}: its products "
+                              "have no cloud cover", "cloudCover")
     published = tuple(parse_interval(args[n], n, datetime, single_is_max=False)
                       for n in ("publicationDate", "modificationDate", "processingDate")
                       if n in args)
     query = ProductQuery(
         collections=(collection.id,) if keep else (), start=start, end=end, bbox=parse_area(args),
-        names=_names(args, collection), platforms=serials, tile=args.get("tileId"),
+        names=_names(args, collection), platforms=serials, tile=tile,
         cloud_cover=parse_interval(args["cloudCover"], "cloudCover", float, single_is_max=True)
         if "cloudCover" in args else None,
-        published=published,
-        relative_orbit=orbit if collection.platform.upper() == "SENTINEL-2" else None,
+        published=published, properties=properties,
         sort=parse_sort(args.get("sortKeys")),
         offset=options.start_index - 1, limit=min(options.count, MAX_DEPTH - options.start_index
                                                   + 1))
     return collection, query, options
+
+
+def _queryables(args: Mapping[str, str], collection: Collection, registry: Registry
+                ) -> tuple[str | None, tuple[PropertyFilter, ...]]:
+    """(the tile asked for, filters on the products' properties): each EO queryable the
+    request names must be one of the collection's profile."""
+    own = {q.name: q for q in PROFILES[collection.profile].queryables}
+    others = {q.name for name in registry.profiles for q in PROFILES[name].queryables}
+    tile, filters = None, []
+    for name in (n for n in args if n in others):
+        queryable = own.get(name)
+        if queryable is None:
+            known = ", ".join(own) or "none"
+            raise OpenSearchError(f"{name} does not apply to {collection.id} (its EO "
+                                  f"parameters: {known})", name)
+        values = _queryable_values(queryable, args[name].strip())
+        if queryable.property == "tile":
+            tile = str(values[0])
+        else:
+            op = "contains" if queryable.kind == "list" else "eq"
+            filters += [PropertyFilter(queryable.property, v, op) for v in values]
+    return tile, tuple(filters)
+
+
+def _queryable_values(queryable: Queryable, text: str) -> list[str | int]:
+    name = queryable.name
+    if queryable.kind == "integer":
+        return [parse_integer(text, name, queryable.minimum or 0, queryable.maximum)]
+    if queryable.kind in ("choice", "list"):
+        values = [v.strip().upper() for v in text.split(",")] if queryable.kind == "list" \
+            else [text.upper()]
+        unknown = [v for v in values if v not in queryable.options]
+        if unknown or (queryable.kind == "choice" and len(values) != 1):
+            raise OpenSearchError(f"{name} must be {' or '.join(queryable.options)}"
+                                  + (", comma-separated" if queryable.kind == "list" else ""),
+                                  name)
+        return list(values)
+    if queryable.pattern and not re.fullmatch(queryable.pattern, text):
+        raise OpenSearchError(f"'{text}' is not a {name} ({queryable.title})", name)
+    return [text]
 
 
 def parse_sort(text: str | None) -> tuple[tuple[str, bool], ...]:
@@ -255,10 +312,10 @@ def parse_sort(text: str | None) -> tuple[tuple[str, bool], ...]:
     return tuple(keys)
 
 
-def parse_collections(args: Mapping[str, str], accept: str | None = None
+def parse_collections(args: Mapping[str, str], registry: Registry, accept: str | None = None
                       ) -> tuple[dict[str, str], Options]:
     """Validate a collection search: (the non-empty filters, options)."""
-    args = _known(args, COLLECTIONS)
+    args = _known(args, COLLECTIONS, registry)
     options = parse_options(args, accept)
     _window(args)
     parse_area(args)

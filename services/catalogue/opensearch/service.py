@@ -96,7 +96,7 @@ class OpenSearchService:
 
     def collections(self, args: Mapping[str, str], base_url: str,
                     accept: str | None) -> Response:
-        filters, options = parse_collections(args, accept)
+        filters, options = parse_collections(args, self.registry, accept)
         hrefs = Hrefs(base_url, self.archive, options.access)
         summaries = self.search.summaries(self.registry.collections)
         records = [collection_record(c, summaries.get(c.id), hrefs)
