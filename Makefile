@@ -6,7 +6,7 @@ VAR = var
 
 .PHONY: run test setup setup-test lint bench clean
 
-run: setup $(VAR)/archive/.complete
+run: setup $(VAR)/archive/.complete-six-sources
 	$(EOSCOPE) ingest
 	$(EOSCOPE) serve --port $(PORT)
 
@@ -21,7 +21,7 @@ setup-test:
 
 # The demo archive is made once; `eoscope ingest` then re-indexes only new or changed products
 # and regenerates the service configurations, so a second `make run` starts in seconds.
-$(VAR)/archive/.complete:
+$(VAR)/archive/.complete-six-sources:
 	$(EOSCOPE) demo-data
 	touch $@
 

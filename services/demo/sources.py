@@ -7,7 +7,9 @@ Every mission writes its own layout and naming; each is deterministic from its s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -29,6 +31,7 @@ from services.demo.vgt import (
 
 Progress = Callable[[int, int, str], None]
 MISSIONS = ("sentinel2", "sentinel1", "sentinel3", "sentinel5p", "probav", "spotvgt")
+BELGIUM = (2.5, 49.5, 6.5, 51.6)
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class ArchiveSpec:
     sentinel2: DemoSpec | None = field(default_factory=DemoSpec)
     sentinel1: Sentinel1Spec | None = field(default_factory=Sentinel1Spec)
     sentinel3: Sentinel3Spec | None = field(default_factory=Sentinel3Spec)
-    sentinel5p: Sentinel5pSpec | None = field(default_factory=Sentinel5pSpec)
-    probav: ProbaVSpec | None = field(default_factory=ProbaVSpec)
+    sentinel5p: Sentinel5pSpec | None = field(default_factory=lambda: Sentinel5pSpec(days=4))
+    probav: ProbaVSpec | None = field(default_factory=lambda: ProbaVSpec(region=BELGIUM,
+                                                                         s1_days=4))
     spotvgt: SpotVgtSpec | None = field(default_factory=SpotVgtSpec)
 
     def only(self, missions: tuple[str, ...]) -> ArchiveSpec:
@@ -63,14 +67,18 @@ WRITERS: dict[str, Callable] = {
 
 
 def generate_all(root: Path, spec: ArchiveSpec = ArchiveSpec(),
-                 progress: Progress | None = None) -> dict[str, list[Path]]:
-    """Write every mission of ``spec`` under ``root``: mission → product folders."""
-    written = {}
-    for mission in MISSIONS:
-        mission_spec = getattr(spec, mission)
-        if mission_spec is not None:
-            written[mission] = WRITERS[mission](root, mission_spec, progress=progress)
-    return written
+                 progress: Progress | None = None, workers: int | None = None
+                 ) -> dict[str, list[Path]]:
+    """Write every mission of ``spec`` under ``root``: mission → product folders. Missions
+    are written side by side, one process each up to ``workers`` (default: the cores); each
+    is deterministic on its own, so the bytes do not depend on the order."""
+    chosen = [(m, s) for m in MISSIONS if (s := getattr(spec, m)) is not None]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(chosen)))
+    if workers == 1:
+        return {m: WRITERS[m](root, s, progress=progress) for m, s in chosen}
+    with ProcessPoolExecutor(workers) as pool:
+        futures = {m: pool.submit(WRITERS[m], root, s, progress=progress) for m, s in chosen}
+        return {m: future.result() for m, future in futures.items()}
 
 
 TINY = ArchiveSpec(

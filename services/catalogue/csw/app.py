@@ -56,7 +56,8 @@ class CswApp:
         self.settings = settings
         self.registry = registry
         self.index_path = index_path
-        self.config = pycsw_config(settings)
+        self.config = pycsw_config(settings, tuple(dict.fromkeys(
+            c.platform for c in registry.collections.values())))
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         status, content_type, body = self.respond(environ)

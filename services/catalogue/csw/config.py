@@ -15,7 +15,8 @@ REPOSITORY = "services.catalogue.csw.repository.IndexRepository"
 MAX_RECORDS = 10   # pycsw's default and maximum page (CITE expects a default of 10)
 
 
-def pycsw_config(settings: Settings) -> Mapping[str, Mapping[str, str]]:
+def pycsw_config(settings: Settings, platforms: tuple[str, ...] = ()
+                 ) -> Mapping[str, Mapping[str, str]]:
     """Everything but ``server.url``, which depends on the request (see :func:`with_url`)."""
     sections = {
         "server": {
@@ -36,7 +37,8 @@ def pycsw_config(settings: Settings) -> Mapping[str, Mapping[str, str]]:
             "identification_abstract": "Collections and products of the eoscope archive "
                                        "(Earth-observation rasters), served from the live "
                                        "product index.",
-            "identification_keywords": "earth observation,Sentinel-2,catalogue,CSW",
+            "identification_keywords": ",".join(["earth observation", *platforms, "catalogue",
+                                                 "CSW"]),
             "identification_keywords_type": "theme",
             "identification_fees": "None",
             "identification_accessconstraints": "None",
