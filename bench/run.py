@@ -12,7 +12,7 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bench import wcs_getcoverage, wms_getmap
+from bench import missions, wcs_getcoverage, wms_getmap
 from bench.common import RESULTS_DIR, Report, log, machine
 
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     reports: list[Report] = [
         wms_getmap.run(repeat=repeat, breakdown=args.breakdown, variants=args.variants),
         wcs_getcoverage.run(repeat=repeat, breakdown=args.breakdown),
+        missions.run(repeat=repeat),
     ]
     elapsed = time.perf_counter() - started
     print("\n\n".join(r.table() for r in reports))

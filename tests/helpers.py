@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -110,3 +111,47 @@ def same_up_to_resampling(tile: np.ndarray, around: np.ndarray) -> float:
             shifted = around[:, dy:dy + tile.shape[1], dx:dx + tile.shape[2]]
             found |= np.all(shifted == tile, axis=0)
     return float(found.mean())
+
+
+@dataclass(frozen=True)
+class Pixel:
+    """A valid pixel of a layer's latest product that has one: its date, its centre in lon/lat
+    and in the layer's grid CRS, and its physical value as the file holds it."""
+
+    date: str
+    lon: float
+    lat: float
+    x: float
+    y: float
+    value: float
+
+
+def valid_pixel(registry: Registry, index: ProductIndex, layer: str) -> Pixel:
+    """The valid pixel nearest the centre of the latest product of ``layer`` that has one,
+    read from the file with rasterio."""
+    collection, definition = registry.layer(layer)
+    band = collection.band(definition.bands[0])
+    to_grid = Transformer.from_crs("EPSG:4326", collection.grid.crs, always_xy=True)
+    for date in reversed(index.layer_dates(layer)):
+        path = next(p for _n, b, p in index.files(collection.id, date) if b == band.name)
+        with rasterio.open(path) as dataset:
+            dn = dataset.read(band.index)
+            rows, cols = np.nonzero(band.valid(dn))
+            if not rows.size:
+                continue
+            nearest = np.argmin((rows - dn.shape[0] / 2) ** 2 + (cols - dn.shape[1] / 2) ** 2)
+            row, col = int(rows[nearest]), int(cols[nearest])
+            lon, lat = Transformer.from_crs(dataset.crs, "EPSG:4326", always_xy=True
+                                            ).transform(*dataset.xy(row, col))
+        x, y = to_grid.transform(lon, lat)
+        return Pixel(date, lon, lat, x, y, float(band.to_physical(dn[row:row + 1, col])[0]))
+    raise AssertionError(f"{layer}: no valid pixel on any date")
+
+
+def one_layer_per_source(registry: Registry) -> dict[str, str]:
+    """Profile → its first single-band WMS and WCS layer: what per-source client tests use."""
+    chosen: dict[str, str] = {}
+    for name, (collection, layer) in sorted(registry.layers.items()):
+        if len(layer.bands) == 1 and {"wms", "wcs"} <= set(layer.services):
+            chosen.setdefault(collection.profile, name)
+    return chosen

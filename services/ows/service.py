@@ -25,7 +25,7 @@ from services.errors import (
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.ows import live, wcs
-from services.ows.fixes import wcs10_origin_at_pixel_centre
+from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
 from services.ows.kvp import Params
 from services.ows.mapserver import MapServer, NoResponse, Tweak
 from services.ows.timeparam import select
@@ -140,12 +140,19 @@ class OwsService:
             if status >= 500:
                 status = 400  # MapServer's uncoded reports answer the request's content
             extra_headers = []
-        body = result.body
-        if status == 200 and request == "describecoverage" and \
-                dialect_of(service, params) is Dialect.WCS_100:
-            body = wcs10_origin_at_pixel_centre(body)
+        body = self._corrected(result.body, dialect_of(service, params)) \
+            if status == 200 and request == "describecoverage" else result.body
         headers = tuple(extra_headers) + tuple(result.headers.items())
         return Response(status, result.content_type, body, headers)
+
+    def _corrected(self, description: bytes, dialect: Dialect) -> bytes:
+        """A DescribeCoverage answer with MapServer's grid errors corrected (ows/fixes.py)."""
+        if dialect is Dialect.WCS_100:
+            return wcs10_origin_at_pixel_centre(description)
+        if dialect is Dialect.OWS_20:
+            return wcs20_exact_grid(description, {name: c.grid for name, (c, _layer)
+                                                  in self.registry.layers.items()})
+        return description
 
     # -- WMS -----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The layer registry: ``layers/*.yaml`` validated once into one immutable object."""
 
 from services.registry.loader import Registry, RegistryError, load
-from services.registry.models import Band, Collection, Layer, RampStyle, RgbStyle, Text
+from services.registry.models import Band, Collection, Grid, Layer, RampStyle, RgbStyle, Text
 
-__all__ = ["Band", "Collection", "Layer", "RampStyle", "Registry", "RegistryError", "RgbStyle",
-           "Text", "load"]
+__all__ = ["Band", "Collection", "Grid", "Layer", "RampStyle", "Registry", "RegistryError",
+           "RgbStyle", "Text", "load"]

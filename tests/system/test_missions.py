@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-import rasterio
 import requests
 from lxml import etree
 from pyproj import Transformer
 
 from services.registry import load
 from services.settings import PROJECT_ROOT
-from tests.helpers import read_image
+from tests.helpers import read_image, valid_pixel
 
 REGISTRY = load(PROJECT_ROOT / "layers")
 LAYERS = sorted(REGISTRY.layers)
@@ -36,25 +34,8 @@ def facts(gateway, layer: str):
 
 
 def centre_pixel(gateway, layer: str) -> tuple[str, float, float, float]:
-    """(date, lon, lat, physical value) of the valid pixel nearest the centre of the latest
-    product of a layer that has one, read from the file with rasterio."""
-    collection, definition = gateway.registry.layer(layer)
-    band = collection.band(definition.bands[0])
-    for date in reversed(facts(gateway, layer)[0]):
-        path = next(p for _n, b, p in gateway.index.files(collection.id, date)
-                    if b == band.name)
-        with rasterio.open(path) as dataset:
-            dn = dataset.read(band.index)
-            rows, cols = np.nonzero(band.valid(dn))
-            if not rows.size:
-                continue
-            nearest = np.argmin((rows - dn.shape[0] / 2) ** 2 + (cols - dn.shape[1] / 2) ** 2)
-            row, col = int(rows[nearest]), int(cols[nearest])
-            x, y = dataset.xy(row, col)
-            to_lonlat = Transformer.from_crs(dataset.crs, "EPSG:4326", always_xy=True)
-        lon, lat = to_lonlat.transform(x, y)
-        return date, lon, lat, float(band.to_physical(dn[row:row + 1, col])[0])
-    raise AssertionError(f"{layer}: no valid pixel on any date of the test archive")
+    pixel = valid_pixel(gateway.registry, gateway.index, layer)
+    return pixel.date, pixel.lon, pixel.lat, pixel.value
 
 
 @pytest.mark.parametrize("layer", WMS_LAYERS)
