@@ -227,7 +227,7 @@ def places(index: ProductIndex) -> dict[str, Place]:
 
 
 FOOTPRINT = box(3.5, 50.8, 4.0, 51.2)
-FOOTPRINT_WKB = wkb.dumps(FOOTPRINT)
+FOOTPRINT_WKB, FOOTPRINT_BOUNDS = wkb.dumps(FOOTPRINT), tuple(FOOTPRINT.bounds)
 
 
 def _iso(moment: datetime) -> str:
@@ -261,7 +261,7 @@ def records(found: list[tuple], where: dict[str, Place]) -> Pairs:
             collection=collection.id, name=match.product, platform=acquisition.platform,
             tile=acquisition.tile, time=_iso(acquisition.start), end=_iso(acquisition.end),
             version=acquisition.version, cloud_cover=None, crs=collection.grid.crs,
-            bbox=FOOTPRINT.bounds, footprint=FOOTPRINT_WKB, folder=str(match.folder),
+            bbox=FOOTPRINT_BOUNDS, footprint=FOOTPRINT_WKB, folder=str(match.folder),
             files=tuple((band, str(path), 1_000_000) for band in bands),
             properties=dict(acquisition.properties),
             signature=hashlib.sha256(str(path).encode()).hexdigest())
@@ -433,7 +433,8 @@ PROFILE_GROUPS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("SQLite commit + close (WAL checkpoint) per batch",
      lambda f, n: "sqlite3.Connection" in n and ("close" in n or "__exit__" in n)),
     ("SQLite statements", lambda f, n: "sqlite3.Connection" in n and "execute" in n),
-    ("datetime.strptime", lambda f, n: f.endswith("_strptime.py") or "strptime" in n),
+    ("datetime.strptime", lambda f, n: f.endswith(("_strptime.py", "/locale.py"))
+     or "strptime" in n),
     ("pathlib", lambda f, n: f.endswith("pathlib.py")),
     ("Registry.collection_for", lambda f, n: f.endswith("loader.py")),
     ("regular expressions", lambda f, n: "re.Pattern" in n),

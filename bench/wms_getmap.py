@@ -32,8 +32,7 @@ import rasterio
 import requests
 from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning
-from shapely import wkb
-from shapely.ops import unary_union
+from shapely.geometry import box
 
 from bench.common import (
     Answer,
@@ -112,7 +111,7 @@ def requests_for(index: ProductIndex, grid_crs: str, date: str = DATE
         if date not in dates:
             raise SystemExit(f"{layer} has no product on {date}; the benchmark expects the "
                              "default demo archive")
-        footprints.append(unary_union([wkb.loads(g) for g in index.layer_geometries(layer)]))
+        footprints.append(box(*index.layer_summaries()[1][layer][1]))  # grid CRS extent
     common = footprints[0].intersection(footprints[1]).bounds
     return [(layer, zoom, getmap(layer, bbox, date))
             for layer in LAYERS for zoom, bbox in tiles(common, grid_crs)]

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from services.registry import Registry, RegistryError, load
 from services.settings import PROJECT_ROOT, Settings
@@ -198,12 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args, Settings())
+        settings = Settings()
+    except (ValidationError, SettingsError) as error:  # an EOSCOPE_* variable is malformed
+        _say(f"invalid settings: {error}")
+        return EXIT_INVALID
+    try:
+        return args.run(args, settings)
     except RegistryError as error:
         _say(str(error))
-        return EXIT_INVALID
-    except ValidationError as error:  # the settings: an EOSCOPE_* variable is malformed
-        _say(f"invalid settings: {error}")
         return EXIT_INVALID
     except ValueError as error:  # a demo spec or a mission list out of range
         _say(f"eoscope {args.verb}: {error}")

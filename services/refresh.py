@@ -53,9 +53,12 @@ def sync_configuration(registry: Registry, settings: Settings) -> tuple[list[Pat
 
 
 def reload_gateway(settings: Settings) -> bool:
-    """HUP the gunicorn master named in the pid file, if it runs."""
+    """HUP the gunicorn master named in the pid file, if it runs (a stale pid file naming
+    another process is left alone: SIGHUP would end most programs)."""
     try:
         pid = int(settings.pidfile.read_text().strip())
+        if b"gunicorn" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False
         os.kill(pid, signal.SIGHUP)
     except (OSError, ValueError):
         return False

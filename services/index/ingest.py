@@ -1,8 +1,10 @@
 """Walk an archive, let the mission profiles recognise the product files, and upsert the
 products into the index.
 
-A file no profile of the registry recognises, or one that cannot be read, is reported (with
-the profile that refused it and why) and skipped; the rest goes on. Ingesting the same archive
+Every GeoTIFF (``.tif``/``.tiff`` in any case) is offered to the profiles the registry uses. A
+file none of them recognises is reported with the profiles tried; a recognised one whose
+product no collection declares, with the profile and the products it knows; an unreadable one,
+with GDAL's reason. Each is skipped and the rest goes on. Ingesting the same archive
 twice gives the same index; a product whose files changed is re-indexed.
 """
 
@@ -29,6 +31,7 @@ from services.missions import PROFILES, ProductFile
 from services.registry import Band, Collection, Registry
 
 BATCH = 100  # products per index transaction
+RASTERS = (".tif", ".tiff")
 Progress = Callable[[int, int, str], None]
 
 
@@ -69,25 +72,41 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
     known = index.signatures()
     ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
     batch: list[tuple[Product, list[LayerSource]]] = []
-    for i, (key, product) in enumerate(found, start=1):
-        signature = _signature(product.collection, product.files)
-        if known.get(key, ("",))[0] != signature:
-            try:
-                record, sources = _describe(product, derived, signature)
-            except (RasterioError, OSError, ValueError) as error:
-                report.skip(product.first.folder, f"unreadable product: {error}")
-                continue
-            batch.append((record, sources))
-            report.changed.append(ChangedProduct(record.collection, record.name, record.date,
-                                                 record.bbox))
-        report.products.append(key[1])
-        if len(batch) >= BATCH:
-            index.upsert_many(batch, ingested_at)  # visible to the services batch by batch
-            batch = []
-        if progress:
-            progress(i, len(found), key[1])
-    index.upsert_many(batch, ingested_at)
+    with index.writer(ingested_at) as write:  # one connection, a transaction per batch
+        for i, (key, product) in enumerate(found, start=1):
+            signature = _signature(product.collection, product.files)
+            if known.get(key, ("",))[0] != signature:  # new or changed: now read its rasters
+                described = _checked(product, derived, signature, report)
+                if described is None:
+                    continue
+                batch.append(described)
+                record = described[0]
+                report.changed.append(ChangedProduct(record.collection, record.name,
+                                                     record.date, record.bbox))
+            report.products.append(key[1])
+            if len(batch) >= BATCH:
+                write(batch)  # visible to the services batch by batch
+                batch = []
+            if progress:
+                progress(i, len(found), key[1])
+        write(batch)
     return report
+
+
+def _checked(product: _Found, derived: Path, signature: str, report: IngestReport
+             ) -> tuple[Product, list[LayerSource]] | None:
+    """The product's record and layer sources, once its files are known to be readable;
+    None (reported) if one is not."""
+    for path in dict.fromkeys(product.files.values()):
+        problem = _unreadable(path)
+        if problem:
+            report.skip(path, f"unreadable raster: {problem}")
+            return None
+    try:
+        return _describe(product, derived, signature)
+    except (RasterioError, OSError, ValueError) as error:
+        report.skip(product.first.folder, f"unreadable product: {error}")
+        return None
 
 
 def _recognise(archive: Path, registry: Registry, report: IngestReport
@@ -95,7 +114,7 @@ def _recognise(archive: Path, registry: Registry, report: IngestReport
     """(collection id, product name) → its files, for every file a profile recognises."""
     profiles = [PROFILES[name] for name in registry.profiles]
     found: dict[tuple[str, str], _Found] = {}
-    for path in sorted(archive.rglob("*.tif")):
+    for path in sorted(p for p in archive.rglob("*") if p.suffix.lower() in RASTERS):
         profile, match = next(((p.name, m) for p in profiles
                                if (m := p.recognise(path)) is not None), (None, None))
         if match is None:
@@ -112,10 +131,6 @@ def _recognise(archive: Path, registry: Registry, report: IngestReport
         bands = [b.name for b in collection.bands if b.file == match.token]
         if not bands:
             continue  # a file of the product that no band uses (quicklook, other bands)
-        problem = _unreadable(path)
-        if problem:
-            report.skip(path, f"unreadable raster: {problem}")
-            continue
         entry = found.setdefault((collection.id, match.product), _Found(collection, match))
         entry.files.update(dict.fromkeys(bands, path))
     return found

@@ -7,7 +7,7 @@ All SQL lives here, so another database (PostgreSQL/PostGIS) replaces this modul
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,13 +111,28 @@ class ProductIndex:
                     ingested_at: str) -> None:
         """Insert or replace products with their files and layer sources, in one
         transaction (what ingest does a batch at a time)."""
-        items = list(items)
-        if not items:
-            return
-        with self._connect() as db:
-            for product, sources in items:
-                self._upsert(db, product, sources, ingested_at)
-            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+        with self.writer(ingested_at) as write:
+            write(list(items))
+
+    @contextmanager
+    def writer(self, ingested_at: str) -> Iterator[Callable[[list], None]]:
+        """A function that upserts one batch of (product, sources) per call, each batch its
+        own transaction, all on one connection (an ingest's thousands of products)."""
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA synchronous = NORMAL")
+
+        def write(items: list[tuple[Product, list[LayerSource]]]) -> None:
+            if not items:
+                return
+            with db:
+                for product, sources in items:
+                    self._upsert(db, product, sources, ingested_at)
+                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+        try:
+            yield write
+        finally:
+            db.close()
 
     def remove(self, keys: Iterable[tuple[str, str]]) -> int:
         """Drop the products named by (collection, name) with their files and sources;

@@ -68,7 +68,6 @@ class Profile:
     serial: str = r"\S+"   # pattern of the platform serial identifiers (S2A, S1B …)
     queryables: tuple[Queryable, ...] = ()
     mask_rules: Mapping[str, MaskRule] = {}
-    file_pattern: str = "*.tif"
 
     def recognise(self, path: Path) -> ProductFile | None:
         """The product file ``path`` is, or None if this mission does not name files so."""

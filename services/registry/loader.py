@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,10 +41,12 @@ class Registry:
     layers: MappingProxyType[str, tuple[Collection, Layer]]
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     fingerprint: str = ""   # changes with any file's content: what a running gateway serves
+    by_product: MappingProxyType[tuple[str, str], Collection] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def collection_for(self, profile: str, product_key: str) -> Collection | None:
         """The collection whose products the profile recognises under ``product_key``."""
-        return self._by_product.get((profile, product_key))
+        return self.by_product.get((profile, product_key))
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -54,9 +56,6 @@ class Registry:
     def layer(self, name: str) -> tuple[Collection, Layer]:
         return self.layers[name]
 
-    @property
-    def _by_product(self) -> dict[tuple[str, str], Collection]:
-        return {(c.profile, c.product_key): c for c in self.collections.values()}
 
 
 def load(directory: Path) -> Registry:
@@ -81,6 +80,7 @@ def load(directory: Path) -> Registry:
         collections=MappingProxyType({c.id: c for c in ordered}),
         layers=MappingProxyType({layer.name: (c, layer) for c in ordered for layer in c.layers}),
         languages=_languages(ordered), fingerprint=digest.hexdigest()[:16],
+        by_product=MappingProxyType({(c.profile, c.product_key): c for c in ordered}),
     )
 
 
@@ -157,6 +157,7 @@ def _check_references(collections: dict[str, Collection]) -> Iterator[str]:
     seen_ids: dict[str, str] = {}
     seen_products: dict[tuple[str, str], str] = {}
     seen_layers: dict[str, str] = {}
+    seen_series: dict[str, str] = {}
     by_id = {c.id: c for c in collections.values()}
     for filename, collection in collections.items():
         if collection.id in seen_ids:
@@ -183,6 +184,13 @@ def _check_references(collections: dict[str, Collection]) -> Iterator[str]:
                 yield f"{filename}: layers[{layer.name}]: name already used in " \
                       f"{seen_layers[layer.name]}"
             seen_layers[layer.name] = filename
+            for alias in layer.timeseries_names:
+                owner = seen_series.get(alias) or (alias in seen_layers and alias != layer.name
+                                                   and seen_layers[alias])
+                if owner:
+                    yield f"{filename}: layers[{layer.name}].timeseries_names: '{alias}' " \
+                          f"already used in {owner}"
+                seen_series[alias] = filename
             yield from (f"{filename}: layers[{layer.name}].{p}"
                         for p in _layer_problems(layer, band_names))
 

@@ -89,6 +89,10 @@ def test_style_kind_must_fit_the_bands_and_names_be_unique(folder):
         "s2_ndvi.yaml: layers[CGS_S2_NDVI].styles[greyscale]: an rgb style needs exactly 3 "
         "bands, the layer has 1",
         "z_copy.yaml: layers[CGS_S2_NDVI]: name already used in s2_ndvi.yaml",
+        "z_copy.yaml: layers[CGS_S2_NDVI].timeseries_names: 'TERRASCOPE_S2_NDVI_V2' already "
+        "used in s2_ndvi.yaml",
+        "z_copy.yaml: layers[CGS_S2_NDVI].timeseries_names: 'S2_NDVI' already used in "
+        "s2_ndvi.yaml",
     ]
 
 

@@ -45,7 +45,7 @@ def _urls(base_url: str, collection: Collection | None, registry: Registry) -> l
     for kind in kinds:
         for media, _ in FORMATS:
             entries = []
-            for p in parameters(registry):
+            for p in parameters(registry, collection):
                 if kind not in p.applies or p.name == "httpAccept" or \
                         (collection and not applies_to(p.name, collection)):
                     continue

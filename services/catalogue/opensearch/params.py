@@ -92,10 +92,15 @@ def queryable_parameter(queryable: Queryable) -> Parameter:
                      pattern=queryable.pattern)
 
 
-def parameters(registry: Registry) -> tuple[Parameter, ...]:
-    """Every parameter: the common ones and the EO queryables of the profiles in use."""
-    extra = {q.name: queryable_parameter(q) for name in registry.profiles
-             for q in PROFILES[name].queryables}
+def parameters(registry: Registry, collection: Collection | None = None
+               ) -> tuple[Parameter, ...]:
+    """Every parameter: the common ones and the EO queryables of the profiles in use (of the
+    collection's own profile only, when one is given: its titles and options)."""
+    profiles = [collection.profile] if collection else registry.profiles
+    extra: dict[str, Parameter] = {}
+    for name in profiles:
+        for queryable in PROFILES[name].queryables:
+            extra.setdefault(queryable.name, queryable_parameter(queryable))
     return PARAMETERS + tuple(extra.values())
 
 
