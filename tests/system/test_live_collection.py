@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 
@@ -52,19 +53,46 @@ def test_a_collection_added_by_yaml_is_live_everywhere_after_ingest(tmp_path):
     try:
         before = health(url)["checks"]
         shutil.copy(PROJECT_ROOT / "layers" / ADDED, layers / ADDED)
-        done = subprocess.run([sys.executable, "-m", "services.cli", "ingest"], cwd=PROJECT_ROOT,
-                              env={**os.environ, **env}, capture_output=True, text=True,
-                              timeout=300)
-        assert done.returncode == 0, done.stderr
-        assert "the running gateway was told to reload" in done.stderr
-        fingerprint = load(layers).fingerprint
-        deadline = time.monotonic() + 60
-        while health(url)["checks"]["registry_fingerprint"] != fingerprint:
-            assert time.monotonic() < deadline, "the gateway did not reload"
-            time.sleep(0.5)
+        with requests_meanwhile(url) as answers:
+            done = subprocess.run([sys.executable, "-m", "services.cli", "ingest"],
+                                  cwd=PROJECT_ROOT, env={**os.environ, **env},
+                                  capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            assert "the running gateway was told to reload" in done.stderr
+            fingerprint = load(layers).fingerprint
+            deadline = time.monotonic() + 60
+            while health(url)["checks"]["registry_fingerprint"] != fingerprint:
+                assert time.monotonic() < deadline, "the gateway did not reload"
+                time.sleep(0.5)
+        assert answers and set(answers) == {200}, f"requests lost during the reload: {answers}"
         assert_live_everywhere(url, before)
     finally:
         stop_gateway(process)
+
+
+class requests_meanwhile:
+    """Ask for a map over and over while the block runs; the statuses are collected."""
+
+    def __init__(self, url: str):
+        self.url, self.statuses, self.stop = url, [], threading.Event()
+        self.thread = threading.Thread(target=self._ask, daemon=True)
+
+    def _ask(self) -> None:
+        params = {"SERVICE": "WMS", "REQUEST": "GetCapabilities", "VERSION": "1.3.0"}
+        while not self.stop.is_set():
+            try:
+                self.statuses.append(requests.get(f"{self.url}/wms", params=params,
+                                                  timeout=30).status_code)
+            except requests.RequestException as error:
+                self.statuses.append(type(error).__name__)
+
+    def __enter__(self) -> list:
+        self.thread.start()
+        return self.statuses
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
 
 
 def assert_live_everywhere(url: str, before: dict) -> None:
