@@ -4,9 +4,9 @@ VENV ?= .venv
 EOSCOPE = $(VENV)/bin/eoscope
 VAR = var
 
-.PHONY: run test setup setup-test lint bench clean
+.PHONY: run test setup setup-test viewer lint bench clean
 
-run: setup $(VAR)/archive/.complete
+run: setup $(VAR)/archive/.complete $(VAR)/archive/overlay.geojson
 	$(EOSCOPE) ingest
 	$(EOSCOPE) serve --port $(PORT)
 
@@ -25,6 +25,14 @@ $(VAR)/archive/.complete:
 	$(EOSCOPE) demo-data
 	touch $@
 
+# The viewer's street overlay for the demo archive (same defaults as `eoscope demo-data`).
+$(VAR)/archive/overlay.geojson: $(VAR)/archive/.complete
+	$(VENV)/bin/python -m services.viewer.overlay $(VAR)/archive
+
+# Rebuild the web viewer (viewer/ -> viewer/dist/); setup does this when its sources changed.
+viewer:
+	cd viewer && npm ci --no-audit --no-fund && npm run build
+
 lint: setup-test
 	$(VENV)/bin/ruff check services tests bench
 
@@ -32,4 +40,4 @@ bench: setup-test
 	$(VENV)/bin/python -m bench.run
 
 clean:
-	rm -rf $(VAR) mapfiles/*.map
+	rm -rf $(VAR) mapfiles/*.map viewer/dist

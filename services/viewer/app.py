@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect, safe_join, send_file
 from werkzeug.wrappers import Request, Response
 
@@ -56,9 +55,8 @@ class ViewerApp:
                                  "run `make viewer` (npm ci and the esbuild build in viewer/)")
         path = safe_join(str(self.dist), name)
         if path is None or not Path(path).is_file():
-            raise NotFound()
-        response = send_file(path, request.environ, max_age=0, etag=True, conditional=True)
-        return response
+            return _problem(404, f"no viewer file {name}")
+        return send_file(path, request.environ, max_age=0, etag=True, conditional=True)
 
 
 def _no_cache(response: Response) -> Response:

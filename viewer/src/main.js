@@ -77,8 +77,6 @@ class Viewer {
     });
     this.mapView.setOverlay(this.state.overlay);
     const map = this.mapView.map;
-    const started = performance.now();
-    map.once('rendercomplete', () => { hooks.firstMapMs = performance.now() - started; });
     map.on('moveend', () => this.moved());
     this.buildPanels();
     const dates = await this.datesOf(this.state.layer).catch((error) => { report(error); return []; });
@@ -93,6 +91,8 @@ class Viewer {
     }
     this.initialView = this.viewKey();
     await this.setLayer(this.state.layer, this.state.date);
+    // the first complete map (every tile of the view drawn), in ms since navigation started
+    map.once('rendercomplete', () => { hooks.firstMapMs = performance.now(); });
     if (this.state.compare) await this.compare.open(this.state);
     this.changed('start');
   }

@@ -5,6 +5,7 @@ import Map from 'ol/Map.js';
 import View from 'ol/View.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
+import { defaults as defaultInteractions } from 'ol/interaction/defaults.js';
 import TileLayer from 'ol/layer/Tile.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import { fromLonLat, transformExtent } from 'ol/proj.js';
@@ -66,6 +67,9 @@ export class MapView {
       layers: [this.base, this.primary, this.secondary, this.overlay],
       controls: defaultControls({ attributionOptions: { collapsible: false } })
         .extend([new ScaleLine()]),
+      // onFocusOnly (the Map's default with a tabindex) would ignore a drag until the map
+      // has the focus; the keyboard interactions still act only when it has
+      interactions: defaultInteractions(),
       view: new View({ center: fromLonLat([3.7, 51.05]), zoom: 12, maxZoom: 19 }),
       keyboardEventTarget: document.getElementById(target),
     });

@@ -123,7 +123,7 @@ export function timeSeriesPanel(viewer, body) {
       const index = plot.cursor.idx;
       if (index !== null && index !== undefined && rows[index]) viewer.setDate(rows[index].date);
     });
-    window.eoscopeViewer.series = { layer, rows };
+    window.eoscopeViewer.series = { layer, rows, plot };
   }
 
   function atPoint(lonLat) {
