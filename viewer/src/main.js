@@ -79,16 +79,17 @@ class Viewer {
     const map = this.mapView.map;
     map.on('moveend', () => this.moved());
     this.buildPanels();
+    if (this.state.bbox) {
+      this.mapView.fitLonLat(this.state.bbox);
+      // a URL with layer, date and bbox draws at once; the dates arrive meanwhile
+      if (this.state.date) this.mapView.show('primary', this.state.layer, this.state.date);
+    }
     const dates = await this.datesOf(this.state.layer).catch((error) => { report(error); return []; });
     if (!dates.some((d) => d.date === this.state.date)) {
       if (this.state.date) showMessage(t('errNoDate', { date: this.state.date }), 'info');
       this.state.date = defaultDate(dates);
     }
-    if (this.state.bbox) {
-      this.mapView.fitLonLat(this.state.bbox);
-    } else {
-      await this.fitLayer();
-    }
+    if (!this.state.bbox) await this.fitLayer();
     this.initialView = this.viewKey();
     await this.setLayer(this.state.layer, this.state.date);
     // the first complete map (every tile of the view drawn), in ms since navigation started

@@ -73,10 +73,13 @@ export class MapView {
       view: new View({ center: fromLonLat([3.7, 51.05]), zoom: 12, maxZoom: 19 }),
       keyboardEventTarget: document.getElementById(target),
     });
-    this.secondary.on('prerender', (event) => this.clip(event));
-    this.secondary.on('postrender', (event) => {
-      if (this.compareMode === 'swipe') event.context.restore();
-    });
+    // swipe: the primary layer left of the slider, the secondary right of it
+    for (const [layer, side] of [[this.primary, 'left'], [this.secondary, 'right']]) {
+      layer.on('prerender', (event) => this.clip(event, side));
+      layer.on('postrender', (event) => {
+        if (this.compareMode === 'swipe') event.context.restore();
+      });
+    }
   }
 
   source(layer, date) {
@@ -113,15 +116,16 @@ export class MapView {
     this.map.render();
   }
 
-  clip(event) {
+  clip(event, side) {
     if (this.compareMode !== 'swipe') return;
     const context = event.context;
     const [width, height] = this.map.getSize();
-    const left = width * this.swipe;
-    const tl = getRenderPixel(event, [left, 0]);
-    const tr = getRenderPixel(event, [width, 0]);
-    const bl = getRenderPixel(event, [left, height]);
-    const br = getRenderPixel(event, [width, height]);
+    const split = width * this.swipe;
+    const [from, to] = side === 'left' ? [0, split] : [split, width];
+    const tl = getRenderPixel(event, [from, 0]);
+    const tr = getRenderPixel(event, [to, 0]);
+    const bl = getRenderPixel(event, [from, height]);
+    const br = getRenderPixel(event, [to, height]);
     context.save();
     context.beginPath();
     context.moveTo(tl[0], tl[1]);
