@@ -54,7 +54,7 @@ async function viewPng(viewer) {
   } catch {
     showMessage(t('errLegend', { layer: pick(layer.title) }));
   }
-  const footer = Math.max(70, legend ? legend.height + 16 : 0);
+  const footer = Math.max(86, legend ? legend.height + 16 : 0);
   const canvas = document.createElement('canvas');
   canvas.width = view.width;
   canvas.height = view.height + footer;
@@ -79,6 +79,8 @@ async function viewPng(viewer) {
   context.font = '12px sans-serif';
   context.fillText(bar.label, left + bar.pixels + 6, top + 25);
   context.fillText(viewer.config.attribution, left, top + 44);
+  const unit = layer.unit && layer.unit !== '1' ? layer.unit : t('unitless');
+  context.fillText(`${t('unit')}: ${unit}`, left, top + 60);
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
 }
 
