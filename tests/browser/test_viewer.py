@@ -177,6 +177,24 @@ def test_a_click_charts_the_time_series_service_values(page, site, watch):
     assert lines[0] == "date,average,validCount,totalCount" and len(lines) == len(rows) + 1
 
 
+def test_a_drawn_polygon_charts_the_geometry_series(page, site, watch):
+    open_viewer(page, site, f"?layer={LAYER}")
+    page.click("#tab-timeseries")
+    page.check("input[name=ts-mode][value=polygon]")
+    box = page.locator("#map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    with page.expect_request(re.compile(r"/timeseries/v1\.0/ts/.*/geometry\?")) as asked:
+        for dx, dy in ((-60, -60), (60, -60), (60, 60)):
+            page.mouse.click(x + dx, y + dy)
+            page.wait_for_timeout(300)
+        page.mouse.dblclick(x - 60, y + 60)
+    body = asked.value.post_data_json
+    assert body["type"] == "Polygon" and len(body["coordinates"][0]) == 5
+    page.wait_for_selector("#ts-table tbody tr")
+    rows = page.evaluate("window.eoscopeViewer.series.rows")
+    assert len(rows) == len(dates_of(site)) and max(r["totalCount"] for r in rows) > 1
+
+
 def test_the_url_follows_a_pan_and_keyboard(page, site, watch):
     open_viewer(page, site, f"?layer={LAYER}")
     page.wait_for_function("new URLSearchParams(location.search).has('bbox')")

@@ -52,7 +52,9 @@ export function tileUrl(config, layer, date) {
 export class MapView {
   constructor(config, target, onTileError) {
     this.config = config;
-    this.overlaySource = new VectorSource({ url: config.overlay.url, format: new GeoJSON() });
+    this.overlaySource = new VectorSource({
+      url: config.overlay.url, format: new GeoJSON(), attributions: config.overlay.attribution,
+    });
     this.base = config.base.url
       ? new TileLayer({ source: new XYZ({ url: config.base.url, attributions: config.base.attribution }) })
       : new VectorLayer({ source: this.overlaySource, style: baseStyle });
