@@ -121,3 +121,13 @@ def test_overlay_lines_lie_on_the_demo_rasters():
     lons = [p[0] for p in outline["geometry"]["coordinates"][0]]
     assert max(lons) - min(lons) == pytest.approx((area.right - area.left) / 70_000, rel=0.1)
     json.dumps(overlay)
+
+
+def test_every_interface_text_is_translated():
+    folder = Settings().viewer_dist.parent / "src" / "i18n"
+    tables = {path.stem: json.loads(path.read_text(encoding="utf-8"))
+              for path in folder.glob("*.json")}
+    assert set(tables) == {"en", "nl", "fr"}
+    for language, table in tables.items():
+        assert set(table) == set(tables["en"]), language
+        assert all(value.strip() for value in table.values()), language
