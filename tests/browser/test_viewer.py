@@ -195,6 +195,19 @@ def test_a_drawn_polygon_charts_the_geometry_series(page, site, watch):
     assert len(rows) == len(dates_of(site)) and max(r["totalCount"] for r in rows) > 1
 
 
+def test_a_layer_without_time_series_says_so(page, site, watch):
+    open_viewer(page, site, "?layer=CGS_S2_RADIOMETRY")
+    page.focus("#tab-layers")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#tab-timeseries").get_attribute("aria-selected") == "true"
+    page.wait_for_function("document.querySelector('#ts-where').textContent.includes("
+                           "'no time series')")
+    page.click("#ts-centre")
+    page.wait_for_timeout(300)
+    assert not watch.matching("/point?")
+
+
 def test_the_url_follows_a_pan_and_keyboard(page, site, watch):
     open_viewer(page, site, f"?layer={LAYER}")
     page.wait_for_function("new URLSearchParams(location.search).has('bbox')")

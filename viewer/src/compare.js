@@ -82,5 +82,5 @@ export function comparePanel(viewer, body) {
   body.querySelector('#compare-opacity-field').hidden = true;
   fillLayers();
   viewer.onChange((what) => { if (what === 'language') { fillLayers(); picker.render(); } });
-  return { open: (state) => setMode(state.compare, state), setMode };
+  return { open: (state) => setMode(state.compare, state), setMode, picker };
 }

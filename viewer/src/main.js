@@ -189,6 +189,13 @@ class Viewer {
       tab.dataset.i18n = `tab_${name}`;
       tab.setAttribute('aria-controls', `body-${name}`);
       tab.addEventListener('click', () => this.openTab(name));
+      tab.addEventListener('keydown', (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (!step) return;
+        const next = TABS[(TABS.indexOf(name) + step + TABS.length) % TABS.length];
+        this.openTab(next);
+        document.getElementById(`tab-${next}`).focus();
+      });
       tabs.append(tab);
       const body = document.createElement('section');
       body.id = `body-${name}`;
@@ -235,6 +242,7 @@ class Viewer {
     });
     body.querySelector('#max-cloud').addEventListener('input', (event) => {
       this.picker.setMaxCloud(Number(event.target.value));
+      this.compare?.picker.setMaxCloud(Number(event.target.value));
     });
     this.compare = comparePanel(this, document.getElementById('body-compare'));
     timeSeriesPanel(this, document.getElementById('body-timeseries'));

@@ -7,7 +7,7 @@ import { toLonLat } from 'ol/proj.js';
 import VectorSource from 'ol/source/Vector.js';
 import uPlot from 'uplot';
 
-import { geometrySeries, pointSeries } from './api.js';
+import { geometrySeries, getJson, pointSeries } from './api.js';
 import { pick, t } from './i18n.js';
 import { showMessage } from './messages.js';
 
@@ -60,6 +60,18 @@ export function timeSeriesPanel(viewer, body) {
 
   const mode = () => body.querySelector('input[name=ts-mode]:checked').value;
   const active = () => viewer.activeTab === 'timeseries';
+  let served = null; // the time series service's layer names, asked once
+
+  async function checkLayer() {
+    served ??= getJson(viewer.config.endpoints.timeseries, t('timeseries'))
+      .then((answer) => new Set(answer.layers.map((layer) => layer.name)))
+      .catch((error) => { showMessage(error.message); return null; });
+    const names = await served;
+    const missing = names && !names.has(viewer.state.layer);
+    body.querySelector('#ts-where').textContent = missing
+      ? t('tsNone', { layer: pick(viewer.layer().title) }) : t('tsHint');
+    return !missing;
+  }
 
   async function fillRange() {
     const dates = await viewer.datesOf(viewer.state.layer).catch(() => []);
@@ -74,6 +86,7 @@ export function timeSeriesPanel(viewer, body) {
   }
 
   async function run(ask, where) {
+    if (!(await checkLayer())) return;
     const start = body.querySelector('#ts-start').value;
     const end = body.querySelector('#ts-end').value;
     const layer = viewer.state.layer;
@@ -151,6 +164,7 @@ export function timeSeriesPanel(viewer, body) {
   for (const radio of body.querySelectorAll('input[name=ts-mode]')) radio.addEventListener('change', updateDraw);
   viewer.onChange((what) => {
     if (what === 'tab') updateDraw();
+    if ((what === 'tab' && active()) || (what === 'layer' && served)) checkLayer();
     if (what === 'layer' || what === 'start') fillRange();
   });
 }
