@@ -54,12 +54,13 @@ def legend_url(layer: str, language: str) -> str:
 
 
 def _unit(collection: Any, layer: Any) -> str:
-    units = {collection.band(name).unit for name in layer.bands}
+    """The layer's unit when all its bands share one (``1`` for ratios), else empty."""
+    units = {band.unit for band in collection.bands if band.name in layer.bands}
     return units.pop() if len(units) == 1 else ""
 
 
 def _layer_entry(collection: Any, layer: Any) -> dict[str, Any]:
-    style = layer.default_style
+    style = layer.styles[0] if layer.styles else None
     return {
         "name": layer.name,
         "collection": collection.id,
