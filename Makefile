@@ -6,7 +6,7 @@ VAR = var
 
 .PHONY: run test setup setup-test viewer lint bench clean
 
-run: setup $(VAR)/archive/.complete $(VAR)/archive/overlay.geojson
+run: setup $(VAR)/archive/.complete
 	$(EOSCOPE) ingest
 	$(EOSCOPE) serve --port $(PORT)
 
@@ -25,8 +25,10 @@ $(VAR)/archive/.complete:
 	$(EOSCOPE) demo-data
 	touch $@
 
-# The viewer's street overlay for the demo archive (same defaults as `eoscope demo-data`).
-$(VAR)/archive/overlay.geojson: $(VAR)/archive/.complete
+# The viewer's street overlay for the demo archive (same defaults as `eoscope demo-data`);
+# an extra prerequisite of `run`, written once.
+run: $(VAR)/archive/overlay.geojson
+$(VAR)/archive/overlay.geojson: | setup
 	$(VENV)/bin/python -m services.viewer.overlay $(VAR)/archive
 
 # Rebuild the web viewer (viewer/ -> viewer/dist/); setup does this when its sources changed.
