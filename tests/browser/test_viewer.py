@@ -12,6 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
+from services.viewer.config import text
 from tests.browser.conftest import ARTEFACTS, VIEWPORT, open_viewer, shot
 
 LAYER = "CGS_S2_NDVI"
@@ -85,8 +86,8 @@ def test_layers_grouped_by_platform_in_dutch(page, site, watch):
     assert groups == list(dict.fromkeys(c.platform for c, _ in wms))
     for _, layer in wms:
         item = page.locator(f'.layer[data-layer="{layer.name}"]')
-        assert item.locator("label").inner_text() == layer.title.nl
-        assert item.locator(".abstract").inner_text() == layer.abstract.nl
+        assert item.locator("label").inner_text() == text(layer.title, "nl")
+        assert item.locator(".abstract").inner_text() == text(layer.abstract, "nl")
     legend = page.locator(".legend img")
     assert "LANGUAGE=nl" in legend.get_attribute("src")
     page.wait_for_function("document.querySelector('.legend img').naturalWidth > 0")

@@ -36,8 +36,8 @@ def test_config_lists_every_wms_layer_grouped_by_platform(registry):
         for platform in dict.fromkeys(c.platform for c, _ in wms)}
     for entry, (collection, layer) in zip(config["layers"], wms, strict=True):
         assert entry["collection"] == collection.id
-        assert entry["title"] == {"en": layer.title.en, "nl": layer.title.nl, "fr": layer.title.fr}
-        assert entry["abstract"]["nl"] == layer.abstract.nl
+        assert entry["title"] == {code: text(layer.title, code) for code in ("en", "nl", "fr")}
+        assert entry["abstract"]["nl"] == text(layer.abstract, "nl")
         legend = entry["legend"]["fr"]
         assert "REQUEST=GetLegendGraphic" in legend and "LANGUAGE=fr" in legend
         assert f"LAYER={layer.name}" in legend
@@ -53,8 +53,20 @@ def test_config_takes_base_overlay_and_attribution_from_settings(registry):
     assert config["attribution"] == "Contains modified Copernicus Sentinel data"
 
 
+class _Texts:
+    """A text with a ``get`` per language, as the registry's texts become."""
+
+    def __init__(self, **texts: str):
+        self.texts = texts
+
+    def get(self, language: str) -> str:
+        return self.texts.get(language, self.texts["en"])
+
+
 def test_text_reads_objects_and_language_mappings():
     assert text(SimpleNamespace(en="Leaf", nl="Blad", fr="Feuille"), "nl") == "Blad"
+    assert text(_Texts(en="Leaf", nl="Blad"), "nl") == "Blad"
+    assert text(_Texts(en="Leaf", nl="Blad"), "fr") == "Leaf"
     assert text({"en": "Leaf", "fr": "Feuille"}, "nl") == "Leaf"
     assert text({"en": "Leaf", "fr": "Feuille"}, "fr") == "Feuille"
 
