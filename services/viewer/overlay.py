@@ -54,7 +54,6 @@ def river_line(side: float, phase: np.ndarray, samples: int = 200) -> list[tuple
     """The river's centre line as (u, v) metres from the area's upper-left corner: where
     :func:`meandering_river_distance` is zero."""
     u = np.linspace(0.0, side, samples, dtype=np.float32)
-    centre = np.empty_like(u)
     probe = np.linspace(0.40 * side, 0.75 * side, 4001, dtype=np.float32)[:, np.newaxis]
     distance = meandering_river_distance(u[np.newaxis, :], probe, side, phase)
     centre = probe[np.argmin(distance, axis=0), 0]
