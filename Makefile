@@ -4,7 +4,7 @@ VENV ?= .venv
 EOSCOPE = $(VENV)/bin/eoscope
 VAR = var
 
-.PHONY: run test setup setup-test lint bench clean
+.PHONY: run test setup setup-test viewer lint bench clean
 
 run: setup $(VAR)/archive/.complete-six-sources
 	$(EOSCOPE) ingest
@@ -25,6 +25,16 @@ $(VAR)/archive/.complete-six-sources:
 	$(EOSCOPE) demo-data
 	touch $@
 
+# The viewer's street overlay for the demo archive (same defaults as `eoscope demo-data`);
+# an extra prerequisite of `run`, written once.
+run: $(VAR)/archive/overlay.geojson
+$(VAR)/archive/overlay.geojson: | setup
+	$(VENV)/bin/python -m services.viewer.overlay $(VAR)/archive
+
+# Rebuild the web viewer (viewer/ -> viewer/dist/); setup does this when its sources changed.
+viewer:
+	cd viewer && npm ci --no-audit --no-fund && npm run build
+
 lint: setup-test
 	$(VENV)/bin/ruff check services tests bench
 
@@ -32,4 +42,4 @@ bench: setup-test
 	$(VENV)/bin/python -m bench.run
 
 clean:
-	rm -rf $(VAR) mapfiles/*.map
+	rm -rf $(VAR) mapfiles/*.map viewer/dist

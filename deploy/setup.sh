@@ -2,12 +2,15 @@
 # Install what eoscope needs on Debian 12, idempotently: apt packages, then a venv made from
 # Debian's python3 with --system-site-packages (so Debian's mapscript imports), then the project.
 #   deploy/setup.sh          what `make run` needs
-#   deploy/setup.sh --test   plus the test clients (QGIS, GDAL command-line tools)
+#   deploy/setup.sh --test   plus the test clients (QGIS, GDAL command-line tools, chromium)
+# Both build the web viewer (viewer/, npm ci + esbuild) when its sources are newer than the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNTIME_PACKAGES=(python3 python3-venv python3-dev python3-mapscript cgi-mapserver mapserver-bin gdal-bin)
-TEST_PACKAGES=(python3-qgis qgis-providers)
+# chromium + libatomic1: the browser tests drive Debian's chromium through Playwright's Python
+# driver (which needs libatomic1); `playwright install` is never run, it would download.
+TEST_PACKAGES=(python3-qgis qgis-providers chromium libatomic1)
 VENV=${EOSCOPE_VENV:-.venv}
 
 packages=("${RUNTIME_PACKAGES[@]}")
@@ -22,6 +25,11 @@ for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
         || missing+=("$package")
 done
+# The viewer's build needs node and npm; a machine may already have them (e.g. from NodeSource),
+# so Debian's packages are only added when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if (( ${#missing[@]} )); then
     echo "setup: installing ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -57,4 +65,18 @@ print(next(f.locate() for f in m.distribution("pycsw").files if f.name == "METAD
     sed -i 's/^Requires-Dist: OWSLib<0.29$/Requires-Dist: OWSLib/' "$metadata"
     "$VENV/bin/python" -W ignore -c "import pycsw.server"
     touch "$pycsw_stamp"
+fi
+
+# The web viewer (served at /viewer): `npm ci` from the committed lockfile when it changed, then
+# the esbuild bundle into viewer/dist/ when any source is newer than the last build.
+installed=viewer/node_modules/.package-lock.json
+if [[ ! -f "$installed" || viewer/package-lock.json -nt "$installed" ]]; then
+    echo "setup: installing the viewer's npm packages (npm ci)" >&2
+    (cd viewer && npm ci --no-audit --no-fund --loglevel=error)
+fi
+built=viewer/dist/.built
+if [[ ! -f "$built" ]] || [[ -n "$(find viewer/src viewer/index.html viewer/build.mjs \
+        viewer/package-lock.json -newer "$built" -print -quit)" ]]; then
+    echo "setup: building the viewer into viewer/dist" >&2
+    (cd viewer && npm run --silent build)
 fi

@@ -32,6 +32,7 @@ from services.ows.service import Response as OwsResponse
 from services.settings import Settings
 from services.tiles.app import TileService
 from services.timeseries import TimeSeriesApp, TimeSeriesService
+from services.viewer import ViewerApp
 
 LOG = logging.getLogger("eoscope.gateway")
 MAX_POST_BYTES = 1 << 20
@@ -57,6 +58,7 @@ class Gateway:
         self.mep = MepCatalog(self.registry, ProductSearch(settings.index))
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
+        self.viewer = ViewerApp(settings, self.registry)
         self.routes = Map([
             Rule("/", endpoint="landing"),
             Rule("/healthz", endpoint="health"),
@@ -76,6 +78,9 @@ class Gateway:
             Rule("/tiles/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>", endpoint="xyz"),
             Rule("/tiles/tms/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>",
                  endpoint="xyz", defaults={"tms": True}),
+            Rule("/viewer", endpoint="viewer"),
+            Rule("/viewer/", endpoint="viewer", defaults={"rest": ""}),
+            Rule("/viewer/<path:rest>", endpoint="viewer"),
         ], strict_slashes=False, redirect_defaults=False)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -139,6 +144,9 @@ class Gateway:
 
     def _timeseries(self, request: Request, rest: str = "") -> WsgiResponse:
         return self.timeseries(request)
+
+    def _viewer(self, request: Request, rest: str | None = None) -> WsgiResponse:
+        return self.viewer(request, rest)
 
     def _ows(self, request: Request, service: str) -> WsgiResponse:
         params = Params.from_pairs(request.args.items(multi=True))

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     contact_person: str = "eoscope operators"
     contact_email: str = "operators@example.org"
     limits: Limits = Field(default_factory=Limits)
+    viewer_dist: Path = Field(PROJECT_ROOT / "viewer" / "dist",
+                              description="the built web viewer (make viewer)")
+    viewer_base_url: str | None = Field(
+        None, description="XYZ tile URL template of the viewer's base map, e.g. "
+                          "https://tiles.example.org/{z}/{x}/{y}.png; default: a plain "
+                          "background under the overlay")
+    viewer_base_attribution: str = ""
+    viewer_overlay_url: str | None = Field(
+        None, description="GeoJSON (lon/lat) of the viewer's street overlay; default: the "
+                          "demo landscape's, /viewer/overlay.geojson")
+    viewer_overlay_attribution: str = "eoscope demo landscape"
+    viewer_attribution: str = "Contains modified Copernicus Sentinel data"
 
     @property
     def archive(self) -> Path:
