@@ -22,6 +22,7 @@ from services.catalogue.csw import CswApp
 from services.catalogue.download import DownloadService
 from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
+from services.catalogue.stac.service import StacService
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.index.search import ProductSearch
@@ -59,6 +60,7 @@ class Gateway:
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.viewer = ViewerApp(settings, self.registry)
+        self.stac = StacService(self.registry, ProductSearch(settings.index), settings.archive)
         self.routes = Map([
             Rule("/", endpoint="landing"),
             Rule("/healthz", endpoint="health"),
@@ -78,6 +80,8 @@ class Gateway:
             Rule("/tiles/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>", endpoint="xyz"),
             Rule("/tiles/tms/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>",
                  endpoint="xyz", defaults={"tms": True}),
+            Rule("/stac", endpoint="stac", methods=["GET", "HEAD", "POST"]),
+            Rule("/stac/<path:rest>", endpoint="stac", methods=["GET", "HEAD", "POST"]),
             Rule("/viewer", endpoint="viewer"),
             Rule("/viewer/", endpoint="viewer", defaults={"rest": ""}),
             Rule("/viewer/<path:rest>", endpoint="viewer"),
@@ -128,6 +132,16 @@ class Gateway:
 
     def _csw(self, request: Request) -> WsgiResponse:
         return WsgiResponse.from_app(self.csw, request.environ)
+
+    def _stac(self, request: Request, rest: str = "") -> WsgiResponse:
+        base = (self.settings.public_url or request.url_root).rstrip("/")
+        body = request.get_data() if request.method == "POST" else b""
+        answer = self.stac.handle(rest, request.method, request.args.to_dict(flat=True), body,
+                                  base)
+        response = WsgiResponse(answer.body, status=answer.status,
+                                content_type=answer.content_type)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     def _catalogue(self, request: Request, resource: str = "description") -> WsgiResponse:
         base = (self.settings.public_url or request.url_root).rstrip("/")

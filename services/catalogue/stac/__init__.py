@@ -1,0 +1,1 @@
+"""The STAC API over the product index (core, collections, features, item search, filter)."""
