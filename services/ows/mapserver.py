@@ -1,7 +1,10 @@
 """Run one OGC request through MapServer (mapscript), in-process.
 
-The mapfile is loaded once and reloaded when it changes on disk (ingest regenerates it); each
-request works on a clone, since ``OWSDispatch`` mutates the map it is given.
+The mapfile is loaded once and reloaded when it changes on disk. It is regenerated only when
+the registry changes (:mod:`services.refresh`: ``eoscope ingest`` or ``eoscope reload`` after
+a change to ``layers/*.yaml``, or ``eoscope generate``); new products alone leave it as it
+is, since dates and extents are read from the index. Each request works on a clone, since
+``OWSDispatch`` mutates the map it is given.
 """
 
 from __future__ import annotations

@@ -120,8 +120,15 @@ def test_every_collection_is_in_opensearch_and_csw(gateway, collection):
     assert feature["properties"]["links"]["data"]
     record = requests.get(f"{gateway.url}/csw", params={
         "service": "CSW", "version": "2.0.2", "request": "GetRecordById",
-        "id": feature["id"]}, timeout=60)
+        "id": feature["id"], "elementSetName": "full"}, timeout=60)
     assert record.status_code == 200 and feature["id"].encode() in record.content
+    abstract = etree.fromstring(record.content).findtext(".//{*}abstract")
+    assert ("cloud cover" in abstract) == gateway.registry.collections[collection].cloud_cover
+    assert "over tile ." not in abstract and "over tile ," not in abstract
+    files = {link["href"] for role in ("data", "related")
+             for link in feature["properties"]["links"][role]}
+    references = [r.text for r in etree.fromstring(record.content).iter("{*}references")]
+    assert sorted(r for r in references if "/download/" in r) == sorted(files)
     download = feature["properties"]["links"]["data"][0]["href"]
     assert requests.head(download, timeout=60).status_code == 200
 

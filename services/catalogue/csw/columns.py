@@ -21,15 +21,22 @@ _WKT = ("printf('POLYGON((%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f,%.9f %.9f))',"
         " {t}.minx, {t}.miny)")
 # a product's links: its services at its date, then its preview and files (SQL functions from
 # view.py, computed only for the rows of a page)
-_FILES = ("(SELECT group_concat(csw_file(band, path, size), '^')"
-          " FROM (SELECT * FROM files WHERE product_id = p.id ORDER BY band))")
+_FILES = ("(SELECT group_concat(csw_file(band, path, size), '^')"  # a file once, whatever
+          " FROM (SELECT min(band) AS band, path, size FROM files"    # its bands
+          " WHERE product_id = p.id GROUP BY path ORDER BY band))")
 _PRODUCT_LINKS = (f"nullif(trim(replace(c.product_links, '{DATE}', p.date) || '^' ||"
                   " coalesce(csw_preview(c.preview_layer, p.date, p.minx, p.miny, p.maxx,"
                   f" p.maxy), '') || '^' || coalesce({_FILES}, ''), '^'), '')")
-_PRODUCT_TITLE = "c.title || ' ' || p.platform || ' ' || p.tile || ' ' || p.date"
+_TILE = "CASE WHEN p.tile = '' THEN '' ELSE {prefix} || p.tile END"  # untiled: nothing
+_PRODUCT_TITLE = ("c.title || ' ' || p.platform || " + _TILE.format(prefix="' '")
+                  + " || ' ' || p.date")
 _PRODUCT_ABSTRACT = ("c.title || ' product ' || p.name || ', acquired ' || p.time || ' by '"
-                     " || p.platform || ' over tile ' || p.tile || coalesce(', cloud cover '"
-                     " || printf('%.1f', p.cloud_cover) || ' %', '') || '.'")
+                     " || p.platform || " + _TILE.format(prefix="' over tile '") +
+                     " || CASE WHEN p.cloud_cover IS NULL THEN '' ELSE ', cloud cover '"
+                     " || printf('%.1f', p.cloud_cover) || ' %' END || '.'")
+_PRODUCT_KEYWORDS = ("c.keywords || CASE WHEN instr(',' || c.keywords || ',', ',' || p.platform"
+                     " || ',') THEN '' ELSE ',' || p.platform END || "
+                     + _TILE.format(prefix="','"))
 
 # (column, product SQL, collection SQL)
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +55,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("title", "p.name", "c.title"),
     ("title_alternate", _PRODUCT_TITLE, "c.collection"),
     ("abstract", _PRODUCT_ABSTRACT, "c.abstract"),
-    ("keywords", "c.keywords || ',' || p.platform || ',' || p.tile", "c.keywords"),
+    ("keywords", _PRODUCT_KEYWORDS, "c.keywords"),
     ("keywordstype", "'theme'", "'theme'"),
     ("format", "'image/tiff; application=geotiff'", "'image/tiff; application=geotiff'"),
     ("source", "p.folder", "NULL"),
