@@ -45,8 +45,6 @@ class Settings(BaseSettings):
     service_abstract: str = Field(
         "Earth-observation products served by eoscope: maps, coverages in physical units, "
         "cached tiles, a catalogue and time series.", description="capabilities abstract")
-    urn_prefix: str = Field("urn:eop:VITO:", description="catalogue identifiers are "
-                            "<urn_prefix><collection id>[:<product title>]")
     crs_list: tuple[str, ...] = Field(
         ("EPSG:3857", "EPSG:4326", "CRS:84", "EPSG:31370", "EPSG:3035", "EPSG:32631"),
         description="CRSs every layer is offered in (each grid's own CRS is added)")

@@ -47,6 +47,14 @@ def _cloudy(classes: np.ndarray) -> np.ndarray:
     return np.isin(classes, CLOUD_CLASSES)
 
 
+def _key(product: str, path: Path, folder: Path) -> str:
+    """The product key: the product type (``FAPAR``), with the resolution folder for the
+    products that also come at 20 m (``FAPAR_20M``), so a 20 m collection can declare them."""
+    if path.parent != folder and path.parent.name != "10M":
+        return f"{product}_{path.parent.name}"
+    return product
+
+
 class Sentinel2(Profile):
     name = "sentinel2"
     serial = r"S2[ABCD]"
@@ -76,7 +84,8 @@ class Sentinel2(Profile):
             version=product["version"],
             properties={"relativeOrbitNumber": relative_orbit(when),
                         "orbitDirection": "DESCENDING"})
-        return ProductFile(folder.name, product["product"], match["token"], folder, acquisition)
+        return ProductFile(folder.name, _key(product["product"], path, folder), match["token"],
+                           folder, acquisition)
 
     def cloud_cover_without_mask(self, collection: Collection, files: Mapping[str, Path],
                                  read: Callable[[Path, Band], np.ndarray]) -> float | None:
