@@ -14,7 +14,6 @@ numbers, the others are untiled (tileX = tileY = -1), as MEP answered for Sentin
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from pathlib import Path
 from shapely import wkb
 from shapely.geometry import mapping
 
-from services.catalogue.opensearch.service import Response
+from services.catalogue.responses import Response, json_response
 from services.index.product import Product
 from services.index.search import ProductQuery, ProductSearch
 from services.registry import Collection, Registry
@@ -41,11 +40,11 @@ class MepError(Exception):
 def _problem(error: MepError) -> Response:
     title = "Not Found" if error.status == 404 else "Bad Request"
     body = {"type": "about:blank", "title": title, "status": error.status, "detail": str(error)}
-    return Response(error.status, "application/problem+json", json.dumps(body).encode())
+    return json_response(body, error.status, "application/problem+json")
 
 
 def _ok(document: object) -> Response:
-    return Response(200, "application/json", json.dumps(document).encode())
+    return json_response(document)
 
 
 class MepCatalog:

@@ -29,14 +29,10 @@ def _span(synthesis: str, day: date) -> tuple[datetime, datetime]:
     return day_span(day, int(synthesis[1:]))
 
 
-def _probav_cloudy(sm: np.ndarray) -> np.ndarray:
-    """PROBA-V SM bits 0-2: 000 clear, 001 shadow, 010 undefined, 011 cloud, 100 snow/ice."""
-    return (sm.astype(np.int64) & 0b111) != 0
-
-
-def _vgt_cloudy(sm: np.ndarray) -> np.ndarray:
-    """SPOT-VGT (and SYN-VGT) SM bits 0-1: 00 clear, 01 shadow, 10 uncertain, 11 cloud;
-    bit 2 snow or ice."""
+def _not_clear(sm: np.ndarray) -> np.ndarray:
+    """Not a clear view of the ground. PROBA-V's SM bits 0-2: 000 clear, 001 shadow, 010
+    undefined, 011 cloud, 100 snow/ice; SPOT-VGT's (and SYN-VGT's) bits 0-1: 00 clear, 01
+    shadow, 10 uncertain, 11 cloud, and bit 2 snow or ice: clear is 000 in both."""
     return (sm.astype(np.int64) & 0b111) != 0
 
 
@@ -73,7 +69,7 @@ def _tiled_file(prefix: str) -> re.Pattern:
 class ProbaV(_Tiled):
     name = "probav"
     serial = r"PROBA-V"
-    mask_rules = {"status_map": _probav_cloudy}
+    mask_rules = {"status_map": _not_clear}
     _file = _tiled_file("PROBAV")
 
     def platform(self, day: date) -> str:
@@ -83,7 +79,7 @@ class ProbaV(_Tiled):
 class SpotVgt(_Tiled):
     name = "spotvgt"
     serial = r"SPOT-[45]"
-    mask_rules = {"status_map": _vgt_cloudy}
+    mask_rules = {"status_map": _not_clear}
     _file = _tiled_file("SPOTVGT")
 
     def platform(self, day: date) -> str:
@@ -99,7 +95,7 @@ _S3_BAND = re.compile(r"^S3_SY_2_(?:V10|VG1)_\d{8}_(?P<token>[A-Z0-9]+)_V\d{3}\.
 class Sentinel3Vgt(Profile):
     name = "sentinel3"
     serial = r"S3[AB]?"
-    mask_rules = {"status_map": _vgt_cloudy}
+    mask_rules = {"status_map": _not_clear}
 
     def recognise(self, path: Path) -> ProductFile | None:
         band, folder = _S3_BAND.match(path.name), _S3_FILE.match(path.parent.name)

@@ -6,7 +6,6 @@ the product files' physical values; Sentinel-2 has its own, deeper client tests 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
@@ -23,12 +22,11 @@ from services.registry import load
 from services.settings import PROJECT_ROOT
 from tests.helpers import one_layer_per_source, read_image, valid_pixel
 from tests.interop.conftest import client_env
+from tests.interop.test_qgis import run_qgis
 
 pytestmark = pytest.mark.interop
 SOURCES = one_layer_per_source(load(PROJECT_ROOT / "layers"))
 LAYERS = sorted(SOURCES.values())
-QGIS_PYTHON = "/usr/bin/python3"
-CLIENT = Path(__file__).with_name("qgis_client.py")
 
 
 def around(gateway, layer: str, pixels: float = 1.5):
@@ -113,24 +111,6 @@ def test_qgis_wms_and_wcs10_on_every_source(gateway, tmp_path):
         assert results[f"wms-{layer}"]["opaque"] > 0, results[f"wms-{layer}"]
         (sampled,) = results[f"wcs-{layer}"]["sampled"]
         assert sampled == pytest.approx(pixel.value, rel=1e-5, abs=1e-9), layer
-
-
-def run_qgis(tmp_path: Path, checks: list[dict]) -> dict[str, dict]:
-    spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({"out_dir": str(tmp_path / "out"), "checks": checks}))
-    runtime = tmp_path / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
-    env = client_env(tmp_path / "home", QT_QPA_PLATFORM="offscreen",
-                     XDG_RUNTIME_DIR=str(runtime))
-    done = subprocess.run([QGIS_PYTHON, str(CLIENT), str(spec)], capture_output=True,
-                          text=True, timeout=180, env=env, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = {r["name"]: r for r in map(json.loads, (
-        line for line in done.stdout.splitlines() if line.startswith("{")))}
-    assert set(results) == {c["name"] for c in checks}
-    for name, result in results.items():
-        assert result["valid"] and not result["render_errors"], (name, result)
-    return results
 
 
 @pytest.mark.parametrize("collection", sorted({gateway_collection for gateway_collection in (

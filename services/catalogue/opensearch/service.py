@@ -6,9 +6,7 @@ the public base URL and the Accept header, and returns a :class:`Response`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,6 +30,7 @@ from services.catalogue.records import (
     product_record,
     split_identifier,
 )
+from services.catalogue.responses import Response, json_response
 from services.index.search import ProductSearch
 from services.registry import Registry
 
@@ -39,15 +38,8 @@ JSON = "application/geo+json"
 ATOM = "application/atom+xml"
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    content_type: str
-    body: bytes
-
-
 def _json(document: dict, status: int = 200, media: str = JSON) -> Response:
-    return Response(status, media, json.dumps(document).encode())
+    return json_response(document, status, media)
 
 
 class OpenSearchService:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from services.catalogue.opensearch.values import OpenSearchError
 from services.catalogue.records import Hrefs, collection_record, product_record
+from services.catalogue.responses import Response, json_response
 from services.catalogue.stac.items import STAC_VERSION, item, stac_collection
 from services.catalogue.stac.query import MAX_LIMIT, QUERYABLES, StacError, parse_search
 from services.index.search import ProductSearch
@@ -38,15 +38,8 @@ CONFORMANCE = (
 JSON, GEOJSON, PROBLEM = "application/json", "application/geo+json", "application/problem+json"
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    content_type: str
-    body: bytes
-
-
 def _json(document: dict, status: int = 200, media: str = JSON) -> Response:
-    return Response(status, media, json.dumps(document).encode())
+    return json_response(document, status, media)
 
 
 def _problem(status: int, detail: str, locator: str | None = None) -> Response:
