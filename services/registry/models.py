@@ -284,6 +284,8 @@ class Collection(Frozen):
     masks: tuple[Mask, ...] = ()
     cloud_cover: bool = Field(True, description="whether a cloud cover means something for "
                               "its products (OpenSearch cloudCover, viewer filters)")
+    attribution: str | None = Field(None, description="the credit its maps carry (viewer, "
+                                    "exports); default: the settings' viewer_attribution")
     layers: tuple[Layer, ...] = ()
 
     @property

@@ -59,10 +59,11 @@ def _unit(collection: Any, layer: Any) -> str:
     return units.pop() if len(units) == 1 else ""
 
 
-def _layer_entry(collection: Any, layer: Any) -> dict[str, Any]:
+def _layer_entry(collection: Any, layer: Any, attribution: str) -> dict[str, Any]:
     style = layer.styles[0] if layer.styles else None
     return {
         "name": layer.name,
+        "attribution": getattr(collection, "attribution", None) or attribution,
         "collection": collection.id,
         "group": collection.platform,
         "title": texts(layer.title),
@@ -82,7 +83,7 @@ def viewer_config(registry: Registry, settings: Settings) -> dict[str, Any]:
     for collection, layer in registry.layers.values():
         if "wms" not in layer.services:
             continue
-        entry = _layer_entry(collection, layer)
+        entry = _layer_entry(collection, layer, settings.viewer_attribution)
         layers.append(entry)
         groups.setdefault(collection.platform, []).append(layer.name)
     return {

@@ -143,3 +143,15 @@ def test_every_interface_text_is_translated():
     for language, table in tables.items():
         assert set(table) == set(tables["en"]), language
         assert all(value.strip() for value in table.values()), language
+
+
+def test_each_layer_carries_its_collections_attribution():
+    from services.registry import load
+    from services.settings import PROJECT_ROOT, Settings
+    from services.viewer.config import viewer_config
+
+    settings = Settings()
+    layers = {entry["name"]: entry for entry in viewer_config(
+        load(PROJECT_ROOT / "layers"), settings)["layers"]}
+    assert layers["PROBAV_S10_TOC_333M_NDVI"]["attribution"].startswith("PROBA-V products")
+    assert layers["CGS_S2_NDVI"]["attribution"] == settings.viewer_attribution

@@ -78,7 +78,7 @@ async function viewPng(viewer) {
   context.fillRect(left, top + 30, bar.pixels, 4);
   context.font = '12px sans-serif';
   context.fillText(bar.label, left + bar.pixels + 6, top + 25);
-  context.fillText(viewer.config.attribution, left, top + 44);
+  context.fillText(layer.attribution ?? viewer.config.attribution, left, top + 44);
   const unit = layer.unit && layer.unit !== '1' ? layer.unit : t('unitless');
   context.fillText(`${t('unit')}: ${unit}`, left, top + 60);
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));

@@ -88,7 +88,8 @@ export class MapView {
     const source = new XYZ({
       url: tileUrl(this.config, layer, date),
       maxZoom: 18,
-      attributions: this.config.attribution,
+      attributions: this.config.layers.find((l) => l.name === layer)?.attribution
+        ?? this.config.attribution,
       transition: 0,
     });
     source.on('tileloaderror', () => this.onTileError(layer, date));

@@ -89,7 +89,8 @@ export function timeLapsePanel(viewer, body) {
       context.fillRect(0, 0, width, height);
       context.drawImage(image, 0, 0, width, height);
       const cloudNote = cloud === null ? '' : ` · ${t('cloud', { n: Math.round(cloud) })}`;
-      stamp(context, width, height, [`${pick(layer.title)} ${date}${cloudNote}`, viewer.config.attribution]);
+      stamp(context, width, height, [`${pick(layer.title)} ${date}${cloudNote}`,
+        layer.attribution ?? viewer.config.attribution]);
       result.push({ date, frame });
     }
     status.textContent = t('lapseFrames', { n: result.length });
