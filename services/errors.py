@@ -58,6 +58,9 @@ NoApplicableCode = _exception("NoApplicableCode")
 InvalidEncodingSyntax = _exception("InvalidEncodingSyntax")
 TileOutOfRange = _exception("TileOutOfRange")
 VersionNegotiationFailed = _exception("VersionNegotiationFailed")
+InvalidScaleFactor = _exception("InvalidScaleFactor")      # WCS 2.0 Scaling, OGC 12-039
+InvalidExtent = _exception("InvalidExtent")
+ScaleAxisUndefined = _exception("ScaleAxisUndefined")
 
 
 class RequestTooLarge(OGCException):

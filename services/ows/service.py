@@ -6,6 +6,7 @@ the gateway adapts it to WSGI.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -24,9 +25,9 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.index.live import LiveLayers
-from services.ows import live, wcs
+from services.ows import exception_image, live, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre
-from services.ows.kvp import Params
+from services.ows.kvp import Params, strict_number
 from services.ows.mapserver import MapServer, NoResponse, Tweak
 from services.ows.timeparam import select
 from services.registry import Registry
@@ -92,12 +93,23 @@ class OwsService:
             params = params.replaced("SERVICE", default_service)
         service = params.get("SERVICE") or default_service
         dialect = dialect_of(service, params)
+        request = (params.get("REQUEST") or "").lower()
+        as_image = exception_image.image_mode(request, params) \
+            if service.upper() == "WMS" else None
         try:
-            return self._handle(service, (params.get("REQUEST") or "").lower(), params, post,
-                                online_resource)
+            params.check_unrepeated(allowed={"SUBSET"})
+            _check_no_remote_styles(params)
+            response = self._handle(service, request, exception_image.xml_instead(params)
+                                    if as_image else params, post, online_resource)
         except OGCException as error:
             rendered = render(error, dialect)
-            return Response(rendered.status, rendered.content_type, rendered.body)
+            response = Response(rendered.status, rendered.content_type, rendered.body)
+        if as_image and response.status >= 400 and "xml" in response.content_type:
+            drawn = exception_image.draw(as_image, exception_image.message_of(response.body),
+                                         params, self.limits.max_map_side)
+            if drawn:
+                return Response(200, drawn[0], drawn[1])
+        return response
 
     def _handle(self, service: str, request: str, params: Params,
                 post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
@@ -217,22 +229,56 @@ class OwsService:
         coverage = self._coverage(params, "COVERAGE")
         if coverage is None:
             return params, None
-        side = self.limits.max_coverage_side
-        for name in ("WIDTH", "HEIGHT"):
-            value = params.integer(name)
-            if value is not None and value <= 0:
-                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
-            if value is not None and value > side:
-                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
-        width, height = params.integer("WIDTH"), params.integer("HEIGHT")
-        if width and height and width * height > self.limits.max_coverage_pixels:
-            raise RequestTooLarge(f"{width} x {height} pixels is more than "
-                                  f"{self.limits.max_coverage_pixels}", "WIDTH")
+        self._check_wcs10_size(params, coverage)
         dates = self.layer_dates(coverage)
         time = params.get("TIME")
         if time:
             return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
         return params, {coverage: dates[-1] if dates else None}
+
+    def _check_wcs10_size(self, params: Params, coverage: str) -> None:
+        """WIDTH/HEIGHT, or the size RESX/RESY make of the BBOX (or of the coverage), within
+        the limits."""
+        width, height = params.integer("WIDTH"), params.integer("HEIGHT")
+        for name, value in (("WIDTH", width), ("HEIGHT", height)):
+            if value is not None and value <= 0:
+                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
+        facts = self.live.facts().get(coverage)
+        bbox = _bbox(params.get("BBOX")) or (facts.extent if facts else None)
+        for index, name in ((0, "RESX"), (1, "RESY")):
+            text = params.get(name)
+            if text is None:
+                continue
+            resolution = strict_number(text)
+            if resolution is None or resolution <= 0:
+                raise InvalidParameterValue(f"{name} must be a positive number, got "
+                                            f"'{text[:40]}'", name)
+            if bbox is not None:
+                pixels = math.ceil(abs(bbox[index + 2] - bbox[index]) / resolution)
+                width, height = (pixels, height) if index == 0 else (width, pixels)
+        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
+        for name, value in (("WIDTH", width), ("HEIGHT", height)):
+            if value is not None and value > side:
+                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
+        if width and height and width * height > most:
+            raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """A BBOX's four numbers, or None if it has not four numbers (MapServer reports it)."""
+    values = [strict_number(v.strip()) for v in (text or "").split(",")]
+    if len(values) < 4 or any(v is None for v in values[:4]):
+        return None
+    return values[0], values[1], values[2], values[3]
+
+
+def _check_no_remote_styles(params: Params) -> None:
+    """SLD and SLD_BODY would make MapServer fetch URLs of the client's choosing (SSRF) and
+    style with rules nobody checked: styles are the ones the capabilities list."""
+    for name in ("SLD", "SLD_BODY", "REMOTE_OWS_URL", "REMOTE_OWS_TYPE"):
+        if params.get(name) is not None:
+            raise InvalidParameterValue(f"{name} is not supported: use one of the STYLES the "
+                                        "capabilities list", name)
 
 
 def _online_resource(url: str | None) -> Tweak | None:

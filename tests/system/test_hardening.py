@@ -1,0 +1,166 @@
+"""Issue 11, hardening: requests that used to blow up a worker, skip a limit or reach out of the
+machine get bounded, standards-shaped answers (one regression test each)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import requests
+from lxml import etree
+from PIL import Image
+
+LAYER = "CGS_S2_NDVI"
+WMS_GETMAP = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap", "LAYERS": LAYER,
+              "STYLES": "", "CRS": "EPSG:3857", "BBOX": "405000,6630000,410000,6637000",
+              "WIDTH": "64", "HEIGHT": "64", "FORMAT": "image/png"}
+WCS20 = {"SERVICE": "WCS", "VERSION": "2.0.1", "REQUEST": "GetCoverage", "COVERAGEID": LAYER,
+         "FORMAT": "image/tiff"}
+WCS10 = {"SERVICE": "WCS", "VERSION": "1.0.0", "REQUEST": "GetCoverage", "COVERAGE": LAYER,
+         "CRS": "EPSG:32631", "BBOX": "545000,5658000,545500,5658500",
+         "FORMAT": "GEOTIFF_FLOAT32"}
+
+
+def ows(gateway, params, path="/ows") -> requests.Response:
+    return requests.get(f"{gateway.url}{path}", params=params, timeout=60)
+
+
+def exception(response: requests.Response) -> tuple[str, str | None]:
+    element = etree.fromstring(response.content).find(".//{*}Exception")
+    if element is None:
+        element = etree.fromstring(response.content).find(".//{*}ServiceException")
+        return element.get("code"), element.get("locator")
+    return element.get("exceptionCode"), element.get("locator")
+
+
+def latest(gateway, layer=LAYER) -> str:
+    collection = gateway.registry.layer(layer)[0]
+    return gateway.index.dates(collection.id)[-1]
+
+
+# -- tiles ---------------------------------------------------------------------------------
+
+
+def test_tms_huge_zoom_is_tile_out_of_range(gateway):
+    date = latest(gateway)
+    for z in ("99999999999", "20000", "19"):
+        response = requests.get(f"{gateway.url}/tiles/tms/{LAYER}/{date}/{z}/0/0.png", timeout=30)
+        assert response.status_code == 404, z
+        assert exception(response) == ("TileOutOfRange", "TileMatrix")
+
+
+def test_xyz_row_or_col_outside_the_zoom_is_tile_out_of_range(gateway):
+    date = latest(gateway)
+    response = requests.get(f"{gateway.url}/tiles/{LAYER}/{date}/3/0/8.png", timeout=30)
+    assert response.status_code == 404
+    assert exception(response) == ("TileOutOfRange", "TileRow")
+
+
+def test_wmts_row_col_beyond_the_matrix_is_tile_out_of_range(gateway):
+    date = latest(gateway)
+    base = {"SERVICE": "WMTS", "VERSION": "1.0.0", "REQUEST": "GetTile", "LAYER": LAYER,
+            "STYLE": "default", "FORMAT": "image/png", "TILEMATRIXSET": "GoogleMapsCompatible",
+            "TILEMATRIX": "2", "TIME": date, "TILEROW": "0", "TILECOL": "0"}
+    for name in ("TILEROW", "TILECOL"):
+        response = requests.get(f"{gateway.url}/wmts", params={**base, name: "4"}, timeout=30)
+        assert response.status_code == 400
+        assert exception(response) == ("TileOutOfRange", {"TILEROW": "TileRow",
+                                                          "TILECOL": "TileCol"}[name])
+    rest = f"{gateway.url}/wmts/{LAYER}/default/GoogleMapsCompatible/{date}/2/99999999999/0.png"
+    response = requests.get(rest, timeout=30)
+    assert response.status_code == 404
+    assert exception(response) == ("TileOutOfRange", "TileRow")
+
+
+def test_wmts_repeated_key_or_non_ascii_digit_is_invalid_parameter(gateway):
+    date = latest(gateway)
+    base = (f"{gateway.url}/wmts?SERVICE=WMTS&VERSION=1.0.0&REQUEST=GetTile&LAYER={LAYER}"
+            f"&STYLE=default&FORMAT=image/png&TILEMATRIXSET=GoogleMapsCompatible&TIME={date}"
+            "&TILECOL=0")
+    response = requests.get(base + "&TILEMATRIX=1&TILEMATRIX=2&TILEROW=0", timeout=30)
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidParameterValue", "TILEMATRIX")
+    response = requests.get(base + "&TILEMATRIX=1&TILEROW=%C2%B2", timeout=30)
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidParameterValue", "TileRow")
+
+
+# -- WCS -----------------------------------------------------------------------------------
+
+
+def test_wcs20_scaleaxes_and_scaleextent_count_against_the_pixel_limit(gateway):
+    for name, value in (("SCALEAXES", "x(100),y(100)"),
+                        ("SCALEEXTENT", "x(0:20000),y(0:20000)"),
+                        ("SCALESIZE", "x(20000)")):
+        response = ows(gateway, {**WCS20, name: value})
+        assert response.status_code == 413, name
+        assert exception(response)[0] == "InvalidParameterValue"
+
+
+def test_wcs20_bad_scaling_values_are_the_scaling_exceptions(gateway):
+    for name, value, code in (("SCALEFACTOR", "0", "InvalidScaleFactor"),
+                              ("SCALEAXES", "x(-1)", "InvalidScaleFactor"),
+                              ("SCALESIZE", "x(0)", "InvalidExtent"),
+                              ("SCALEEXTENT", "x(10:5)", "InvalidExtent"),
+                              ("SCALEAXES", "bogus(2)", "ScaleAxisUndefined")):
+        response = ows(gateway, {**WCS20, name: value})
+        assert response.status_code == 400, (name, value)
+        assert exception(response) == (code, name)
+
+
+def test_wcs10_resx_resy_count_against_the_pixel_limit(gateway):
+    response = ows(gateway, {**WCS10, "BBOX": "500000,5600000,600000,5700000", "RESX": "1",
+                             "RESY": "1"})
+    assert response.status_code == 413
+    assert exception(response)[0] == "InvalidParameterValue"
+
+
+def test_repeated_keys_are_refused_not_resolved(gateway):
+    query = "&".join(f"{k}={v}" for k, v in WCS10.items())
+    response = requests.get(f"{gateway.url}/ows?{query}&WIDTH=10&HEIGHT=10&WIDTH=10000"
+                            "&HEIGHT=10000", timeout=30)
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidParameterValue", "WIDTH")
+    response = requests.get(f"{gateway.url}/ows?SERVICE=WMS&SERVICE=WCS&REQUEST="
+                            "GetCapabilities", timeout=30)
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidParameterValue", "SERVICE")
+
+
+# -- WMS -----------------------------------------------------------------------------------
+
+
+def test_sld_and_sld_body_are_refused_without_fetching(gateway):
+    legend = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetLegendGraphic",
+              "LAYER": LAYER, "FORMAT": "image/png", "SLD_VERSION": "1.1.0"}
+    body = ('<StyledLayerDescriptor version="1.0.0"><NamedLayer><Name>x</Name><UserStyle>'
+            '<ExternalGraphic><OnlineResource href="http://127.0.0.1:9/x.png"/>'
+            '</ExternalGraphic></UserStyle></NamedLayer></StyledLayerDescriptor>')
+    for base in (WMS_GETMAP, legend):
+        for name, value in (("SLD", "http://127.0.0.1:9/style.sld"), ("SLD_BODY", body)):
+            response = ows(gateway, {**base, name: value})
+            assert response.status_code == 400
+            assert exception(response) == ("InvalidParameterValue", name)
+
+
+def _pixels(response: requests.Response) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGBA"))
+
+
+def test_exceptions_blank_and_inimage_are_bgcolor_images(gateway):
+    base = {**WMS_GETMAP, "LAYERS": "NonExistant", "WIDTH": "100", "HEIGHT": "100"}
+    response = ows(gateway, {**base, "EXCEPTIONS": "BLANK", "BGCOLOR": "0xFF0000"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/png"
+    pixels = _pixels(response)
+    assert pixels.shape == (100, 100, 4)
+    assert (pixels == [255, 0, 0, 255]).all()
+    response = ows(gateway, {**base, "EXCEPTIONS": "BLANK", "TRANSPARENT": "TRUE"})
+    assert (_pixels(response)[..., 3] == 0).all()
+    response = ows(gateway, {**base, "EXCEPTIONS": "INIMAGE", "BGCOLOR": "0x00FF00"})
+    pixels = _pixels(response)
+    assert response.headers["Content-Type"] == "image/png"
+    green = (pixels == [0, 255, 0, 255]).all(axis=-1)
+    assert 0.5 < green.mean() < 1, "the message is drawn on the BGCOLOR"
+    response = ows(gateway, {**base, "EXCEPTIONS": "XML"})
+    assert exception(response)[0] == "LayerNotDefined"
