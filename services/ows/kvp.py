@@ -3,34 +3,16 @@ parameters removed so no client can steer it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from services.errors import InvalidParameterValue, MissingParameterValue
+from services.numbers import strict_integer, strict_number
+
+__all__ = ["Params", "first_repeated", "strict_integer", "strict_number"]
 
 # MapServer CGI controls and runtime substitutions: never forwarded.
 _FORBIDDEN = ("map", "mapfile", "mode", "qlayer", "qitem", "qstring", "context")
-# ASCII digits only: str.isdigit() and int() also take '²', '٣' and '1_000'
-_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-
-
-def strict_integer(value: str) -> int | None:
-    """``value`` as an integer if it is one written in ASCII digits (an optional sign, no
-    spaces, no underscores), else None."""
-    return int(value) if _INTEGER.fullmatch(value) else None
-
-
-def strict_number(value: str) -> float | None:
-    """``value`` as a finite number written in ASCII (no 'nan', 'inf', '1_0', '٣'), else
-    None."""
-    if not _NUMBER.fullmatch(value):
-        return None
-    number = float(value)
-    return number if abs(number) != float("inf") else None
-
-
 def first_repeated(names: Iterable[str], allowed: Collection[str] = ()) -> str | None:
     """The first name given twice (case-insensitively), unless ``allowed`` (upper-case names)
     lets it repeat. A repeated key is refused rather than resolved: the checks and the engine

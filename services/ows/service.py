@@ -28,7 +28,8 @@ from services.index.live import LiveLayers
 from services.ows import exception_image, live, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre
 from services.ows.kvp import Params, strict_number
-from services.ows.mapserver import MapServer, NoResponse, Tweak
+from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
+from services.ows.reports import clean_report
 from services.ows.timeparam import select
 from services.registry import Registry
 from services.settings import Limits
@@ -144,20 +145,8 @@ class OwsService:
                 raise InvalidEncodingSyntax("the request body is not a valid OGC XML request",
                                             "request") from error
             raise NoApplicableCode(str(error)) from error
-        status = result.status
-        if status == 200 and "xml" in result.content_type and \
-                _EXCEPTION_ROOT.search(result.body[:2000]):
-            code = _EXCEPTION_CODE.search(result.body[:4000])
-            status = status_for(code[1].decode() if code else None)
-            if status >= 500:
-                status = 400  # MapServer's uncoded reports answer the request's content
-            extra_headers = []
-        body = result.body
-        if status == 200 and request == "describecoverage" and \
-                dialect_of(service, params) is Dialect.WCS_100:
-            body = wcs10_origin_at_pixel_centre(body)
-        headers = tuple(extra_headers) + tuple(result.headers.items())
-        return Response(status, result.content_type, body, headers)
+        return _answer(result, extra_headers, request == "describecoverage" and
+                       dialect_of(service, params) is Dialect.WCS_100)
 
     # -- WMS -----------------------------------------------------------------------------
 
@@ -244,7 +233,11 @@ class OwsService:
             if value is not None and value <= 0:
                 raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
         facts = self.live.facts().get(coverage)
-        bbox = _bbox(params.get("BBOX")) or (facts.extent if facts else None)
+        bbox = _bbox(params.get("BBOX"))
+        if params.get("BBOX") is not None and bbox is None:
+            raise InvalidParameterValue(f"BBOX must be minx,miny,maxx,maxy, got "
+                                        f"'{params.get('BBOX', '')[:60]}'", "BBOX")
+        bbox = bbox or (facts.extent if facts else None)
         for index, name in ((0, "RESX"), (1, "RESY")):
             text = params.get(name)
             if text is None:
@@ -262,6 +255,24 @@ class OwsService:
                 raise RequestTooLarge(f"{name}={value} is more than {side}", name)
         if width and height and width * height > most:
             raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
+
+
+def _answer(result: MapServerResponse, headers: list[tuple[str, str]],
+            wcs10_description: bool) -> Response:
+    """MapServer's answer as ours: an exception report cleaned and given the status of its
+    code (and none of the request's extra headers)."""
+    status, body = result.status, result.body
+    if "xml" in result.content_type and _EXCEPTION_ROOT.search(body[:2000]):
+        body, headers = clean_report(body), []
+        if status == 200:
+            code = _EXCEPTION_CODE.search(body[:4000])
+            status = status_for(code[1].decode() if code else None)
+            if status >= 500:
+                status = 400  # MapServer's uncoded reports answer the request's content
+    if status == 200 and wcs10_description:
+        body = wcs10_origin_at_pixel_centre(body)
+    return Response(status, result.content_type, body,
+                    tuple(headers) + tuple(result.headers.items()))
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -4,11 +4,15 @@ machine get bounded, standards-shaped answers (one regression test each)."""
 from __future__ import annotations
 
 import io
+import sqlite3
+from contextlib import closing
 
 import numpy as np
 import requests
 from lxml import etree
 from PIL import Image
+
+from tests.conftest import start_gateway, stop_gateway
 
 LAYER = "CGS_S2_NDVI"
 WMS_GETMAP = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap", "LAYERS": LAYER,
@@ -164,3 +168,129 @@ def test_exceptions_blank_and_inimage_are_bgcolor_images(gateway):
     assert 0.5 < green.mean() < 1, "the message is drawn on the BGCOLOR"
     response = ows(gateway, {**base, "EXCEPTIONS": "XML"})
     assert exception(response)[0] == "LayerNotDefined"
+
+
+# -- dates, numbers and catalogue parameters ----------------------------------------------
+
+NDVI = "TERRASCOPE_S2_NDVI_V2"
+TS = "/timeseries/v1.0/ts/S2_NDVI/point"
+
+
+def _centre(gateway) -> dict[str, str]:
+    west, south, east, north = gateway.index.extent(NDVI)
+    return {"lon": str((west + east) / 2), "lat": str((south + north) / 2)}
+
+
+def test_dates_beyond_year_one_in_utc_are_400_not_500(gateway):
+    early = "0001-01-01T00:00:00+01:00"
+    response = requests.get(f"{gateway.url}/catalogue/products", timeout=30,
+                            params={"collection": f"urn:eop:VITO:{NDVI}", "start": early})
+    assert response.status_code == 400
+    assert response.json()["exceptions"][0]["locator"] == "start"
+    response = requests.get(f"{gateway.url}{TS}", timeout=30,
+                            params={**_centre(gateway), "startDate": early,
+                                    "endDate": "2018-12-31"})
+    assert response.status_code == 400
+    assert response.json()["locator"] == "startDate"
+    response = requests.get(f"{gateway.url}/catalogue/mep/v2/CGS_S2_NDVI", timeout=30,
+                            params={"year": "0000"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_point_over_all_time_is_cheap_enough(gateway):
+    response = requests.get(f"{gateway.url}{TS}", timeout=60,
+                            params={**_centre(gateway), "startDate": "2000-01-01",
+                                    "endDate": "2030-12-31"})
+    assert response.status_code == 200
+    days = gateway.index.dates(NDVI)
+    assert [r["date"] for r in response.json()["results"]] == days
+
+
+def test_csw_blank_numbers_response_handlers_and_entities_are_exception_reports(gateway):
+    base = {"service": "CSW", "version": "2.0.2", "request": "GetRecords",
+            "typenames": "csw:Record", "elementsetname": "brief", "resulttype": "results"}
+    for name, value in (("maxRecords", " "), ("maxRecords", "²"), ("startPosition", "1_0"),
+                        ("responsehandler", "http://127.0.0.1:9/x"), ("request", "GetRecords")):
+        response = requests.get(f"{gateway.url}/csw", params=[*base.items(), (name, value)],
+                                timeout=30)
+        assert response.status_code < 500, (name, value)
+        code, locator = exception(response)
+        assert (code, locator) == ("InvalidParameterValue", name.lower()), (name, value)
+    body = ('<?xml version="1.0"?><csw:GetRecordById xmlns:csw="http://www.opengis.net/cat/'
+            'csw/2.0.2" service="CSW" version="2.0.2"><csw:Id>&undefined;</csw:Id>'
+            '</csw:GetRecordById>')
+    response = requests.post(f"{gateway.url}/csw", data=body, timeout=30,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code < 500
+    assert exception(response)[0] == "NoApplicableCode"
+
+
+def test_doubled_slash_redirects_with_a_location(gateway):
+    response = requests.get(f"{gateway.url}/catalogue//products?count=1", timeout=30,
+                            allow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/catalogue/products?count=1")
+
+
+def test_a_chunked_post_over_one_mebibyte_is_413(gateway):
+    def chunks():
+        for _ in range(20):
+            yield b" " * (1 << 16)
+        yield b"{}"
+    url = (f"{gateway.url}/timeseries/v1.0/ts/S2_NDVI/geometry?startDate=2018-01-01"
+           "&endDate=2018-02-01")
+    response = requests.post(url, data=chunks(), timeout=30,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+    response = requests.post(f"{gateway.url}/ows", data=chunks(), timeout=30,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code == 413
+    assert exception(response)[0] == "InvalidParameterValue"
+
+
+def test_repeated_keys_on_json_endpoints_are_400(gateway):
+    response = requests.get(f"{gateway.url}/catalogue/products?collection=urn:eop:VITO:{NDVI}"
+                            "&count=1&count=2", timeout=30)
+    assert response.status_code == 400
+    assert response.json()["exceptions"][0]["locator"] == "count"
+    centre = _centre(gateway)
+    response = requests.get(f"{gateway.url}{TS}?lon={centre['lon']}&lat={centre['lat']}"
+                            "&startDate=2018-01-01&endDate=2018-02-01&lat=0", timeout=30)
+    assert response.status_code == 400
+    assert response.json()["locator"] == "lat"
+
+
+# -- the index ------------------------------------------------------------------------------
+
+
+def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path):
+    index = tmp_path / "var" / "index.sqlite"
+    index.parent.mkdir()
+    with closing(sqlite3.connect(gateway.settings.index)) as source, \
+            closing(sqlite3.connect(index)) as copy:
+        source.backup(copy)
+    process, url = start_gateway({**gateway.env, "EOSCOPE_VAR_DIR": str(index.parent)},
+                                 workers=1)
+    try:
+        index.unlink()
+        health = requests.get(f"{url}/healthz", timeout=30)
+        assert health.status_code == 503
+        assert health.json()["reason"] == "no product index: run `eoscope ingest`"
+        assert health.headers["Retry-After"] == "30"
+        date = latest(gateway)
+        for path, shape in (("/ows?SERVICE=WMS&REQUEST=GetCapabilities", "xml"),
+                            ("/wmts/1.0.0/WMTSCapabilities.xml", "xml"),
+                            (f"/tiles/{LAYER}/{date}/3/4/2.png", "xml"),
+                            ("/csw?service=CSW&request=GetCapabilities", "xml"),
+                            (f"/catalogue/products?collection=urn:eop:VITO:{NDVI}", "json"),
+                            ("/timeseries/v1.0/ts", "json"), ("/", "json")):
+            response = requests.get(url + path, timeout=30)
+            assert response.status_code == 503, path
+            assert response.headers["Retry-After"] == "30", path
+            assert shape in response.headers["Content-Type"], path
+            assert str(tmp_path) not in response.text, path
+        assert not index.exists()
+    finally:
+        stop_gateway(process)
