@@ -95,15 +95,28 @@ def select_date(subset: Subset | None, dates: list[str]) -> str:
 def check_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],
                resolution: float, native_crs: str, limits: Limits) -> None:
     """Estimate the output grid, with every scaling form (SCALEFACTOR, SCALEAXES, SCALESIZE,
-    SCALEEXTENT), and refuse it (413) if it exceeds the limits."""
-    width, height = output_size(params, _subset_size(params, subsets, extent, resolution,
-                                                     native_crs))
+    SCALEEXTENT), and refuse it (413) if it exceeds the limits, or if it is one pixel wide or
+    high (below)."""
+    native = _subset_size(params, subsets, extent, resolution, native_crs)
+    width, height = output_size(params, native)
+    if native != (0.0, 0.0) and not any(s.high is None for s in subsets if not s.is_time):
+        _check_not_one_pixel(width, height)
     pixels = width * height
     if max(width, height) > limits.max_coverage_side or pixels > limits.max_coverage_pixels:
         raise RequestTooLarge(
             f"the coverage asked for is {width:.0f} x {height:.0f} pixels; the limits are "
             f"{limits.max_coverage_side} a side and {limits.max_coverage_pixels} in all",
             "subset")
+
+
+def _check_not_one_pixel(width: float, height: float) -> None:
+    """MapServer 8.0 writes a coverage one pixel wide or high with an identity (or NaN)
+    geotransform and NaN values: refused with a clear exception rather than answered wrong."""
+    if round(width) < 2 or round(height) < 2:
+        raise InvalidParameterValue(
+            f"the coverage asked for is {max(round(width), 1)} x {max(round(height), 1)} "
+            "pixels; at least 2 x 2 are needed (widen the SUBSET by a pixel and take the one "
+            "you want)", "subset")
 
 
 def output_size(params: Params, native: tuple[float, float]) -> tuple[float, float]:

@@ -294,3 +294,21 @@ def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path
         assert not index.exists()
     finally:
         stop_gateway(process)
+
+
+def test_wcs20_one_pixel_wide_or_high_is_refused_clearly(gateway):
+    """MapServer 8.0 gives such a coverage an identity geotransform and NaN values."""
+    x, y = 546000, 5659000  # inside the tiny archive's 31UES corner (as WCS10's BBOX)
+    for subsets in ((f"x({x},{x + 10})", f"y({y},{y + 10})"),
+                    (f"x({x},{x + 20})", f"y({y},{y + 10})")):
+        response = requests.get(f"{gateway.url}/ows", timeout=30, params=[
+            *WCS20.items(), *(("SUBSET", s) for s in subsets)])
+        assert response.status_code == 400, subsets
+        code, locator = exception(response)
+        assert (code, locator) == ("InvalidParameterValue", "subset")
+        text = etree.fromstring(response.content).findtext(".//{*}ExceptionText")
+        assert "at least 2 x 2" in text
+    response = requests.get(f"{gateway.url}/ows", timeout=30, params=[
+        *WCS20.items(), ("SUBSET", f"x({x},{x + 20})"), ("SUBSET", f"y({y},{y + 20})")])
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("image/tiff")
