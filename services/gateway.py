@@ -24,6 +24,7 @@ from services.catalogue.csw import CswApp
 from services.catalogue.download import DownloadService
 from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
+from services.cors import add_headers, preflight
 from services.error_shapes import error_response
 from services.errors import (
     InvalidParameterValue,
@@ -91,6 +92,9 @@ class Gateway:
         request = Request(environ)
         request.max_content_length = MAX_POST_BYTES
         endpoint, values = None, {}
+        allowed = preflight(request, self.settings.cors_origins)
+        if allowed is not None:
+            return allowed(environ, start_response)
         try:
             endpoint, values = self.routes.bind_to_environ(environ).match()
             self._admit(endpoint, request)
@@ -113,6 +117,7 @@ class Gateway:
             LOG.exception("unhandled error on %s", request.url)
             response = _json({"type": "about:blank", "title": "Internal Server Error",
                               "status": 500, "detail": "see the server log"}, 500)
+        add_headers(request, response, self.settings.cors_origins)
         return response(environ, start_response)
 
     def _admit(self, endpoint: str, request: Request) -> None:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     contact_person: str = "eoscope operators"
     contact_email: str = "operators@example.org"
     limits: Limits = Field(default_factory=Limits)
+    cors_origins: tuple[str, ...] = Field(
+        ("*",), description="origins whose browser pages may read the responses (CORS); '*'"
+        " for any, empty for none")
 
     @property
     def archive(self) -> Path:

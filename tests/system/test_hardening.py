@@ -312,3 +312,22 @@ def test_wcs20_one_pixel_wide_or_high_is_refused_clearly(gateway):
         *WCS20.items(), ("SUBSET", f"x({x},{x + 20})"), ("SUBSET", f"y({y},{y + 20})")])
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("image/tiff")
+
+
+# -- CORS -----------------------------------------------------------------------------------
+
+
+def test_every_endpoint_answers_cross_origin_reads(gateway):
+    origin = {"Origin": "https://viewer.example.org"}
+    for path in ("/ows?SERVICE=WMS&REQUEST=GetCapabilities", "/wmts/1.0.0/WMTSCapabilities.xml",
+                 "/csw?service=CSW&request=GetCapabilities", "/catalogue/collections",
+                 "/timeseries/v1.0/ts", "/catalogue/mep/v2/", "/healthz",
+                 "/ows?SERVICE=WMS&REQUEST=GetMap"):
+        response = requests.get(gateway.url + path, headers=origin, timeout=30)
+        assert response.headers.get("Access-Control-Allow-Origin") == "*", path
+    response = requests.options(f"{gateway.url}/timeseries/v1.0/ts/S2_NDVI/geometry", timeout=30,
+                                headers={**origin, "Access-Control-Request-Method": "POST",
+                                         "Access-Control-Request-Headers": "Content-Type"})
+    assert response.status_code == 204
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
