@@ -209,6 +209,13 @@ class ProductIndex:
                 " GROUP BY layer")}
         return version, {layer: (days, extents[layer]) for layer, days in dates.items()}
 
+    def layer_locations(self, layer: str, date: str) -> list[str]:
+        """The data sources (derived views) a layer draws on one date."""
+        with self._connect() as db:
+            rows = db.execute("SELECT location FROM layer_sources WHERE layer = ? AND date = ?"
+                              " ORDER BY fid", (layer, date)).fetchall()
+        return [r[0] for r in rows]
+
     def product_count(self) -> int:
         with self._connect() as db:
             return db.execute("SELECT count(*) FROM products").fetchone()[0]

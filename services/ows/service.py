@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import mapscript
+from lxml import etree
 
 from services.errors import (
     Dialect,
@@ -25,7 +26,7 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.index.live import LiveLayers
-from services.ows import exception_image, live, wcs
+from services.ows import exception_image, featureinfo, live, unreadable, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre
 from services.ows.kvp import Params, strict_number
 from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
@@ -68,6 +69,7 @@ class OwsService:
         self.mapserver = mapserver
         self.limits = limits
         self.live = layers or LiveLayers(index)
+        self.unreadable = unreadable.UnreadableSources()
 
     def layer_dates(self, layer: str) -> list[str]:
         """A layer's dates, from the index as it is now (cached per index version)."""
@@ -95,13 +97,17 @@ class OwsService:
         service = params.get("SERVICE") or default_service
         dialect = dialect_of(service, params)
         request = (params.get("REQUEST") or "").lower()
-        as_image = exception_image.image_mode(request, params) \
-            if service.upper() == "WMS" else None
+        wms = service.upper() == "WMS"
+        as_image = exception_image.image_mode(request, params) if wms else None
+        info = featureinfo.wanted(request, params) if wms else None
+        asked = exception_image.xml_instead(params) if as_image else \
+            featureinfo.as_gml(params) if info else params
         try:
             params.check_unrepeated(allowed={"SUBSET"})
             _check_no_remote_styles(params)
-            response = self._handle(service, request, exception_image.xml_instead(params)
-                                    if as_image else params, post, online_resource)
+            response = self._handle(service, request, asked, post, online_resource)
+            if info and response.status == 200:
+                response = _feature_info(info, response, params)
         except OGCException as error:
             rendered = render(error, dialect)
             response = Response(rendered.status, rendered.content_type, rendered.body)
@@ -130,23 +136,32 @@ class OwsService:
                 params, chosen = self._wcs20_coverage(params)
             else:
                 params, chosen = self._wcs10_coverage(params)
-        facts = self.live.facts()
-        tweak = live.advertise(self.registry, facts) if chosen is None else \
-            live.select(self.registry, facts, chosen)
-        tweaks = [t for t in (tweak, _online_resource(online_resource),
+        tweaks = [t for t in (_online_resource(online_resource),
                               _language(params.get("LANGUAGE"))) if t]
         if service.upper() == "WCS":
             tweaks.append(_max_size(self.limits.max_coverage_side))
+        layer = self._only_layer(service, request, params)
+        result = self._dispatch(params, tweaks, post, chosen, layer)
+        if chosen and "xml" in result.content_type and unreadable.draw_failed(result.body[:4000]):
+            locations = [s for name, date in chosen.items() if date
+                         for s in self.index.layer_locations(name, date)]
+            if self.unreadable.find(locations):  # skip them and draw the rest
+                result = self._dispatch(params, tweaks, post, chosen, layer)
+        return _answer(result, extra_headers, request == "describecoverage" and
+                       dialect_of(service, params) is Dialect.WCS_100)
+
+    def _dispatch(self, params: Params, tweaks: list[Tweak], post: tuple[bytes, str] | None,
+                  chosen: dict[str, str | None] | None, layer: str | None) -> MapServerResponse:
+        facts = self.live.facts()
+        tweak = live.advertise(self.registry, facts) if chosen is None else \
+            live.select(self.registry, facts, chosen, self.unreadable.known())
         try:
-            result = self.mapserver.dispatch(params.items, tweaks, post,
-                                             layer=self._only_layer(service, request, params))
+            return self.mapserver.dispatch(params.items, [tweak, *tweaks], post, layer=layer)
         except NoResponse as error:
             if post:
                 raise InvalidEncodingSyntax("the request body is not a valid OGC XML request",
                                             "request") from error
             raise NoApplicableCode(str(error)) from error
-        return _answer(result, extra_headers, request == "describecoverage" and
-                       dialect_of(service, params) is Dialect.WCS_100)
 
     # -- WMS -----------------------------------------------------------------------------
 
@@ -281,6 +296,16 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if len(values) < 4 or any(v is None for v in values[:4]):
         return None
     return values[0], values[1], values[2], values[3]
+
+
+def _feature_info(kind: str, response: Response, params: Params) -> Response:
+    """MapServer's GML feature info written as GeoJSON or HTML."""
+    try:
+        media, body = featureinfo.render(kind, response.body,
+                                         params.get("CRS") or params.get("SRS") or "")
+    except etree.XMLSyntaxError:
+        raise NoApplicableCode("the feature info could not be read") from None
+    return Response(200, media, body, response.headers)
 
 
 def _check_no_remote_styles(params: Params) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
 
 import numpy as np
+import pytest
 import requests
 from lxml import etree
 from PIL import Image
@@ -265,8 +268,11 @@ def test_repeated_keys_on_json_endpoints_are_400(gateway):
 # -- the index ------------------------------------------------------------------------------
 
 
-def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path):
-    index = tmp_path / "var" / "index.sqlite"
+@contextmanager
+def own_gateway(gateway, root: Path) -> Iterator[tuple[str, Path]]:
+    """A one-worker gateway on the session archive with its own copy of the index (and its
+    own var/: log, tile cache). Yields (url, index path)."""
+    index = root / "var" / "index.sqlite"
     index.parent.mkdir()
     with closing(sqlite3.connect(gateway.settings.index)) as source, \
             closing(sqlite3.connect(index)) as copy:
@@ -274,6 +280,13 @@ def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path
     process, url = start_gateway({**gateway.env, "EOSCOPE_VAR_DIR": str(index.parent)},
                                  workers=1)
     try:
+        yield url, index
+    finally:
+        stop_gateway(process)
+
+
+def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path):
+    with own_gateway(gateway, tmp_path) as (url, index):
         index.unlink()
         health = requests.get(f"{url}/healthz", timeout=30)
         assert health.status_code == 503
@@ -292,8 +305,33 @@ def test_a_deleted_index_is_503_everywhere_and_never_recreated(gateway, tmp_path
             assert shape in response.headers["Content-Type"], path
             assert str(tmp_path) not in response.text, path
         assert not index.exists()
-    finally:
-        stop_gateway(process)
+
+
+def test_a_file_corrupted_after_ingest_is_skipped_with_a_warning(gateway, tmp_path):
+    date = latest(gateway)
+    files = [path for _, band, path in gateway.index.files(NDVI, date) if band == "NDVI"]
+    original = {path: Path(path).read_bytes() for path in files}
+    with own_gateway(gateway, tmp_path) as (url, _):
+        try:
+            for path, content in original.items():  # the tiles' data, zeroed
+                Path(path).write_bytes(content[:1024] + b"\0" * (len(content) - 1024))
+            response = ows_at(url, {**WMS_GETMAP, "CRS": "EPSG:32631",
+                                    "BBOX": "545000,5658000,547000,5660000", "TIME": date})
+            assert response.status_code == 200
+            assert response.headers["Content-Type"] == "image/png"
+            response = ows_at(url, {**WCS20, "SUBSET": "x(545000,546000)"})
+            assert response.status_code < 500
+            assert str(Path(files[0]).parent) not in response.text
+        finally:
+            for path, content in original.items():
+                Path(path).write_bytes(content)
+        log = (tmp_path / "var" / "gateway.log").read_text()
+        assert "skipping an unreadable product file" in log
+        assert "Traceback" not in log
+
+
+def ows_at(url: str, params: dict) -> requests.Response:
+    return requests.get(f"{url}/ows", params=params, timeout=60)
 
 
 def test_wcs20_one_pixel_wide_or_high_is_refused_clearly(gateway):
@@ -331,3 +369,35 @@ def test_every_endpoint_answers_cross_origin_reads(gateway):
     assert response.status_code == 204
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+# -- GetFeatureInfo -------------------------------------------------------------------------
+
+GFI = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetFeatureInfo",
+       "LAYERS": "CGS_S2_RADIOMETRY", "QUERY_LAYERS": "CGS_S2_RADIOMETRY", "STYLES": "",
+       "CRS": "EPSG:32631", "BBOX": "545000,5658000,547000,5660000", "WIDTH": "64",
+       "HEIGHT": "64", "I": "30", "J": "30", "FEATURE_COUNT": "1"}
+
+
+def test_getfeatureinfo_in_json_and_html_has_the_gml_values(gateway):
+    gml = etree.fromstring(ows(gateway, {**GFI, "INFO_FORMAT": "application/vnd.ogc.gml"})
+                           .content)
+    values = [float(v) for v in gml.xpath("//*[local-name()='value_list']/text()")[0].split(",")]
+    response = ows(gateway, {**GFI, "INFO_FORMAT": "application/json"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    document = response.json()
+    assert document["type"] == "FeatureCollection"
+    feature = document["features"][0]
+    assert feature["properties"]["layer"] == "CGS_S2_RADIOMETRY"
+    assert [feature["properties"][f"value_{i}"] for i in range(3)] == pytest.approx(values)
+    x, y = feature["geometry"]["coordinates"]
+    assert 545000 < x < 547000 and 5658000 < y < 5660000
+    response = ows(gateway, {**GFI, "INFO_FORMAT": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<th>value_0</th>" in response.text
+    caps = ows(gateway, {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetCapabilities"})
+    formats = etree.fromstring(caps.content).xpath(
+        "//*[local-name()='GetFeatureInfo']/*[local-name()='Format']/text()")
+    assert {"application/json", "text/html"} <= set(formats)
