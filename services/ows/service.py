@@ -231,28 +231,44 @@ class OwsService:
 
     def _wcs10_coverage(self, params: Params):
         coverage = self._coverage(params, "COVERAGE")
+        self._check_wcs10_size(params, coverage)
         if coverage is None:
             return params, None
-        self._check_wcs10_size(params, coverage)
         dates = self.layer_dates(coverage)
         time = params.get("TIME")
         if time:
             return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
         return params, {coverage: dates[-1] if dates else None}
 
-    def _check_wcs10_size(self, params: Params, coverage: str) -> None:
-        """WIDTH/HEIGHT, or the size RESX/RESY make of the BBOX (or of the coverage), within
-        the limits."""
-        width, height = params.integer("WIDTH"), params.integer("HEIGHT")
-        for name, value in (("WIDTH", width), ("HEIGHT", height)):
+    def _check_wcs10_size(self, params: Params, coverage: str | None) -> None:
+        """WIDTH/HEIGHT and the sizes RESX/RESY make of the BBOX (or of the coverage) within
+        the limits: each one, since MapServer may take either."""
+        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
+        sizes = {name: params.integer(name) for name in ("WIDTH", "HEIGHT")}
+        for name, value in sizes.items():
             if value is not None and value <= 0:
                 raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
-        facts = self.live.facts().get(coverage)
+            if value is not None and value > side:
+                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
+        for name, value in self._wcs10_resolution_sizes(params, coverage).items():
+            if not value <= side:  # also inf, for RESX=1e-320
+                raise RequestTooLarge(f"{name}={params.get(name, '')[:40]} makes {value:.0f}"
+                                      f" pixels, more than {side}", name)
+            sizes["WIDTH" if name == "RESX" else "HEIGHT"] = math.ceil(value)
+        width, height = sizes["WIDTH"], sizes["HEIGHT"]
+        if width and height and width * height > most:
+            raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
+
+    def _wcs10_resolution_sizes(self, params: Params, coverage: str | None
+                                ) -> dict[str, float]:
+        """RESX/RESY → the pixels they make of the BBOX (or of the coverage's extent)."""
+        facts = self.live.facts().get(coverage) if coverage else None
         bbox = _bbox(params.get("BBOX"))
         if params.get("BBOX") is not None and bbox is None:
             raise InvalidParameterValue(f"BBOX must be minx,miny,maxx,maxy, got "
                                         f"'{params.get('BBOX', '')[:60]}'", "BBOX")
         bbox = bbox or (facts.extent if facts else None)
+        sizes = {}
         for index, name in ((0, "RESX"), (1, "RESY")):
             text = params.get(name)
             if text is None:
@@ -262,14 +278,8 @@ class OwsService:
                 raise InvalidParameterValue(f"{name} must be a positive number, got "
                                             f"'{text[:40]}'", name)
             if bbox is not None:
-                pixels = math.ceil(abs(bbox[index + 2] - bbox[index]) / resolution)
-                width, height = (pixels, height) if index == 0 else (width, pixels)
-        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
-        for name, value in (("WIDTH", width), ("HEIGHT", height)):
-            if value is not None and value > side:
-                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
-        if width and height and width * height > most:
-            raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
+                sizes[name] = abs(bbox[index + 2] - bbox[index]) / resolution
+        return sizes
 
 
 def _answer(result: MapServerResponse, headers: list[tuple[str, str]],

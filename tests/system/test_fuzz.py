@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -175,3 +176,65 @@ def test_no_parameter_value_gets_a_5xx(gateway):
             assert_shaped(name, response, where)
 
     check()
+
+
+# -- path segments are parameters too ------------------------------------------------------
+
+PATHS = {
+    "wmts_rest": ("/wmts/{layer}/{style}/{set}/{time}/{matrix}/{row}/{col}.png", "xml", {
+        "layer": LAYER, "style": "default", "set": "GoogleMapsCompatible", "time": DATE,
+        "matrix": "10", "row": "340", "col": "522"}),
+    "xyz": ("/tiles/{layer}/{time}/{z}/{x}/{y}.png", "xml", {
+        "layer": LAYER, "time": DATE, "z": "10", "x": "522", "y": "340"}),
+    "tms": ("/tiles/tms/{layer}/{time}/{z}/{x}/{y}.png", "xml", {
+        "layer": LAYER, "time": DATE, "z": "10", "x": "522", "y": "683"}),
+    "timeseries_layer": ("/timeseries/v1.0/ts/{layer}", "problem", {"layer": "S2_NDVI"}),
+    "mep_times": ("/catalogue/mep/v2/{type}/times", "problem", {"type": "CGS_S2_NDVI"}),
+    "opensearch_resource": ("/catalogue/{resource}", "opensearch", {"resource": "products"}),
+}
+
+
+@st.composite
+def path_cases(draw) -> tuple[str, str, str]:
+    """(endpoint name, segment, the path)."""
+    name = draw(st.sampled_from(sorted(PATHS)))
+    template, _, segments = PATHS[name]
+    key = draw(st.sampled_from(sorted(segments)))
+    value = draw(st.one_of(st.sampled_from(NON_ASCII_DIGITS + DATES + NUMBERS + GARBAGE),
+                           st.text(max_size=20)))
+    value = quote(value, safe="")
+    return name, key, template.format(**{**segments, key: value or "%20"})
+
+
+def test_no_path_segment_gets_a_5xx(gateway):
+    url, date = gateway.url, gateway.index.layer_dates(LAYER)[-1]
+    session = requests.Session()
+
+    @settings(max_examples=max(EXAMPLES // 3, 20), deadline=None, derandomize=True,
+              database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case=path_cases())
+    def check(case: tuple[str, str, str]) -> None:
+        name, key, path = case
+        response = session.get(url + path.replace(DATE, date), timeout=60,
+                               allow_redirects=False)
+        where = f"{name}: {key} in {path[:80]} → {response.status_code}"
+        assert response.status_code < 500, where
+        assert b"Traceback" not in response.content, where
+        if response.status_code >= 400:
+            assert_path_shaped(response, where)
+
+    check()
+
+
+def assert_path_shaped(response: requests.Response, where: str) -> None:
+    """An OWS exception report (tiles) or a JSON error (problem or 17-047; also what the
+    gateway answers for a path no route matches)."""
+    media = response.headers.get("Content-Type", "")
+    if "xml" in media:
+        root = etree.fromstring(response.content)
+        assert etree.QName(root).localname == "ExceptionReport", where
+    else:
+        assert "json" in media, f"{where}: {media}"
+        document = json.loads(response.content)
+        assert "exceptions" in document or document.get("status") == response.status_code, \
+            where

@@ -122,6 +122,16 @@ def test_wcs10_resx_resy_count_against_the_pixel_limit(gateway):
     assert exception(response)[0] == "InvalidParameterValue"
 
 
+def test_wcs10_every_size_is_checked_whichever_mapserver_takes(gateway):
+    """WIDTH beside RESX used to reach MapServer unchecked (the worker died); a tiny RESX made
+    an infinite size."""
+    for extra in ({"RESX": "25", "RESY": "25", "WIDTH": "99999999999999999999"},
+                  {"RESX": "1e-320", "RESY": "25"}, {"COVERAGE": "Bogus", "WIDTH": "100000"}):
+        response = ows(gateway, {**WCS10, **extra})
+        assert response.status_code == 413, extra
+        assert exception(response)[0] == "InvalidParameterValue"
+
+
 def test_repeated_keys_are_refused_not_resolved(gateway):
     query = "&".join(f"{k}={v}" for k, v in WCS10.items())
     response = requests.get(f"{gateway.url}/ows?{query}&WIDTH=10&HEIGHT=10&WIDTH=10000"
