@@ -7,9 +7,14 @@ standard's shape (WMS 1.1.1/1.3.0 ServiceExceptionReport, OWS 1.1/2.0 ExceptionR
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from enum import Enum
+from http import HTTPStatus
 from xml.sax.saxutils import escape, quoteattr
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # OGC exception code → HTTP status. Codes not listed are client errors (400).
 HTTP_STATUS: dict[str, int] = {
@@ -58,6 +63,9 @@ NoApplicableCode = _exception("NoApplicableCode")
 InvalidEncodingSyntax = _exception("InvalidEncodingSyntax")
 TileOutOfRange = _exception("TileOutOfRange")
 VersionNegotiationFailed = _exception("VersionNegotiationFailed")
+InvalidScaleFactor = _exception("InvalidScaleFactor")      # WCS 2.0 Scaling, OGC 12-039
+InvalidExtent = _exception("InvalidExtent")
+ScaleAxisUndefined = _exception("ScaleAxisUndefined")
 
 
 class RequestTooLarge(OGCException):
@@ -70,6 +78,18 @@ class RequestTooLarge(OGCException):
         return 413
 
 
+class ServiceUnavailable(OGCException):
+    """The service cannot answer now (e.g. no product index): NoApplicableCode, HTTP 503 with
+    Retry-After."""
+
+    code = "NoApplicableCode"
+    retry_after = 30
+
+    @property
+    def http_status(self) -> int:
+        return 503
+
+
 def status_for(code: str | None) -> int:
     return HTTP_STATUS.get(code or "", 400)
 
@@ -80,6 +100,7 @@ class Dialect(Enum):
     WMS_111 = "wms111"
     WMS_130 = "wms130"
     WCS_100 = "wcs100"
+    OWS_10 = "ows10"   # CSW 2.0.2
     OWS_11 = "ows11"   # WMTS 1.0, WCS 1.1
     OWS_20 = "ows20"   # WCS 2.0
 
@@ -91,10 +112,15 @@ class Rendered:
     body: bytes
 
 
+def _xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (a client's NUL, echoed)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def render(error: OGCException, dialect: Dialect) -> Rendered:
     """The standard-shaped report for ``error``."""
-    message = escape(error.message)
-    locator = f" locator={quoteattr(error.locator)}" if error.locator else ""
+    message = escape(_xml_text(error.message))
+    locator = f" locator={quoteattr(_xml_text(error.locator))}" if error.locator else ""
     if dialect in (Dialect.WMS_111, Dialect.WMS_130, Dialect.WCS_100):
         version, namespace, content_type = {
             Dialect.WMS_111: ("1.1.1", "", "application/vnd.ogc.se_xml"),
@@ -105,10 +131,12 @@ def render(error: OGCException, dialect: Dialect) -> Rendered:
                 f' version="{version}"{namespace}>\n<ServiceException code="{error.code}"'
                 f'{locator}>{message}</ServiceException>\n</ServiceExceptionReport>\n')
     else:
-        namespace, version = {Dialect.OWS_11: ("http://www.opengis.net/ows/1.1", "1.1.0"),
+        namespace, version = {Dialect.OWS_10: ("http://www.opengis.net/ows", "1.2.0"),
+                              Dialect.OWS_11: ("http://www.opengis.net/ows/1.1", "1.1.0"),
                               Dialect.OWS_20: ("http://www.opengis.net/ows/2.0", "2.0.1")}[dialect]
+        lang = "" if dialect is Dialect.OWS_10 else ' xml:lang="en"'  # not in OWS 1.0's schema
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ows:ExceptionReport'
-                f' xmlns:ows="{namespace}" version="{version}" xml:lang="en">\n'
+                f' xmlns:ows="{namespace}" version="{version}"{lang}>\n'
                 f'<ows:Exception exceptionCode="{error.code}"{locator}>'
                 f"<ows:ExceptionText>{message}</ows:ExceptionText></ows:Exception>\n"
                 f"</ows:ExceptionReport>\n")
@@ -120,3 +148,22 @@ def render_rest(error: OGCException, dialect: Dialect) -> Rendered:
     """A RESTful binding's answer: the same report, with HTTP 404 (WMTS 1.0 §10.2)."""
     rendered = render(error, dialect)
     return Rendered(404, rendered.content_type, rendered.body)
+
+
+def problem_json(error: OGCException) -> Rendered:
+    """An RFC 9457 problem document (OGC API, time series, MEP, downloads)."""
+    status = error.http_status
+    document = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+                "detail": error.message, "code": error.code}
+    if error.locator:
+        document["locator"] = error.locator
+    return Rendered(status, "application/problem+json", json.dumps(document).encode("utf-8"))
+
+
+def opensearch_json(error: OGCException) -> Rendered:
+    """An OGC 17-047 exceptions document (OpenSearch)."""
+    entry = {"exceptionCode": error.code, "exceptionText": error.message}
+    if error.locator:
+        entry["locator"] = error.locator
+    return Rendered(error.http_status, "application/json",
+                    json.dumps({"exceptions": [entry]}).encode("utf-8"))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
+from io import BytesIO
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
@@ -23,10 +25,18 @@ from services.catalogue.download import DownloadService
 from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.catalogue.stac.service import StacService
+from services.cors import add_headers, preflight
+from services.error_shapes import error_response
+from services.errors import (
+    InvalidParameterValue,
+    OGCException,
+    RequestTooLarge,
+    ServiceUnavailable,
+)
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.index.search import ProductSearch
-from services.ows.kvp import Params
+from services.ows.kvp import Params, first_repeated
 from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
 from services.ows.service import Response as OwsResponse
@@ -45,7 +55,7 @@ class Gateway:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.registry = registry_module.load(settings.layers_dir)
-        self.index = ProductIndex(settings.index)
+        self.index = ProductIndex(settings.index, create=False)
         self.live = LiveLayers(self.index)
         self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
                               settings.limits, self.live)
@@ -90,9 +100,22 @@ class Gateway:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = MAX_POST_BYTES
+        endpoint, values = None, {}
+        allowed = preflight(request, self.settings.cors_origins)
+        if allowed is not None:
+            return allowed(environ, start_response)
         try:
             endpoint, values = self.routes.bind_to_environ(environ).match()
+            self._admit(endpoint, request)
             response = getattr(self, f"_{endpoint}")(request, **values)
+        except RequestRedirect as redirect:  # e.g. a doubled slash: 308 with its Location
+            response = redirect.get_response(environ)
+        except OGCException as error:
+            response = error_response(endpoint, values, request, error)
+        except sqlite3.Error as error:  # the index went away or broke during the request
+            LOG.warning("product index unreadable on %s: %s", request.path, error)
+            response = error_response(endpoint, values, request, ServiceUnavailable(
+                "the product index cannot be read; try again later"))
         except NotFound:
             response = _json({"type": "about:blank", "title": "Not Found", "status": 404,
                               "detail": f"no service at {request.path}"}, 404)
@@ -103,7 +126,31 @@ class Gateway:
             LOG.exception("unhandled error on %s", request.url)
             response = _json({"type": "about:blank", "title": "Internal Server Error",
                               "status": 500, "detail": "see the server log"}, 500)
+        add_headers(request, response, self.settings.cors_origins)
         return response(environ, start_response)
+
+    def _admit(self, endpoint: str, request: Request) -> None:
+        """What every request must pass before a service sees it: a product index to answer
+        from, a body within bounds (chunked too), no repeated query key (for the services
+        that do not check their own)."""
+        if endpoint != "health" and self._index_problem(deep=False):
+            raise ServiceUnavailable("the product index is not available; try again later")
+        _bounded_body(request.environ)
+        if endpoint in ("catalogue", "mep", "timeseries", "download"):
+            name = first_repeated(k for k, _ in request.args.items(multi=True))
+            if name is not None:
+                raise InvalidParameterValue(f"parameter {name} is given more than once", name)
+
+    def _index_problem(self, deep: bool = True) -> str | None:
+        """Why the product index cannot be served from (None: it can). Never creates it."""
+        if not self.settings.index.is_file():
+            return "no product index: run `eoscope ingest`"
+        if deep:
+            try:
+                self.index.version()
+            except sqlite3.Error:
+                return "the product index cannot be read: run `eoscope ingest`"
+        return None
 
     def _landing(self, request: Request) -> WsgiResponse:
         page = self.pages.get_template("landing.html").render(
@@ -112,6 +159,11 @@ class Gateway:
         return WsgiResponse(page, content_type="text/html; charset=utf-8")
 
     def _health(self, request: Request) -> WsgiResponse:
+        problem = self._index_problem()
+        if problem:
+            response = _json({"status": "unavailable", "reason": problem}, 503)
+            response.headers["Retry-After"] = str(ServiceUnavailable.retry_after)
+            return response
         checks = {"registry": len(self.registry.layers),
                   "registry_fingerprint": self.registry.fingerprint,
                   "layers_with_products": len(self.live.facts()),
@@ -138,10 +190,7 @@ class Gateway:
         body = request.get_data() if request.method == "POST" else b""
         answer = self.stac.handle(rest, request.method, request.args.to_dict(flat=True), body,
                                   base)
-        response = WsgiResponse(answer.body, status=answer.status,
-                                content_type=answer.content_type)
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+        return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def _catalogue(self, request: Request, resource: str = "description") -> WsgiResponse:
         base = (self.settings.public_url or request.url_root).rstrip("/")
@@ -174,6 +223,22 @@ class Gateway:
         base = self.settings.public_url or request.host_url
         online_resource = f"{base.rstrip('/')}{request.path}?"
         return _wsgi(self.ows.handle(params, service, post, online_resource))
+
+
+def _bounded_body(environ: dict) -> None:
+    """Read a POST/PUT body (chunked or not) up to the limit, so every service sees a known
+    length; a larger one is RequestTooLarge (413)."""
+    if environ.get("REQUEST_METHOD") not in ("POST", "PUT"):
+        return
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > MAX_POST_BYTES:
+        raise RequestTooLarge(f"the request body is larger than {MAX_POST_BYTES} bytes", "body")
+    body = environ["wsgi.input"].read(MAX_POST_BYTES + 1)
+    if len(body) > MAX_POST_BYTES:
+        raise RequestTooLarge(f"the request body is larger than {MAX_POST_BYTES} bytes", "body")
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = BytesIO(body), str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
 
 
 def _wsgi(response: OwsResponse) -> WsgiResponse:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
                           "demo landscape's, /viewer/overlay.geojson")
     viewer_overlay_attribution: str = "eoscope demo landscape"
     viewer_attribution: str = "Contains modified Copernicus Sentinel data"
+    cors_origins: tuple[str, ...] = Field(
+        ("*",), description="origins whose browser pages may read the responses (CORS); '*'"
+        " for any, empty for none")
 
     @property
     def archive(self) -> Path:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shapely import wkb
@@ -25,6 +25,7 @@ from shapely.geometry import mapping
 from services.catalogue.responses import Response, json_response
 from services.index.product import Product
 from services.index.search import ProductQuery, ProductSearch
+from services.numbers import strict_number
 from services.registry import Collection, Registry
 
 MAX_PRODUCTS = 10_000
@@ -98,7 +99,7 @@ def _dates(args: Mapping[str, str]) -> tuple[datetime | None, datetime | None]:
         text = args.get(key)
         if not text:
             return None
-        if not re.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}", text, re.ASCII):
             raise MepError(f"{key} must be YYYYMMDD, not '{text}'")
         try:
             return datetime.strptime(text.replace("-", ""), "%Y%m%d").replace(tzinfo=UTC)
@@ -106,21 +107,23 @@ def _dates(args: Mapping[str, str]) -> tuple[datetime | None, datetime | None]:
             raise MepError(f"{key} is not a date: '{text}'") from None
 
     if args.get("year"):
-        if not re.fullmatch(r"\d{4}", args["year"]):
+        if not re.fullmatch(r"\d{4}", args["year"], re.ASCII):
             raise MepError(f"year must be YYYY, not '{args['year']}'")
         year = int(args["year"])
+        if year < 1:
+            raise MepError(f"year must be 0001 to 9999, not '{args['year']}'")
         return datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
     start, end = day("startDate"), day("endDate")
     if start and end and start > end:
         raise MepError("startDate is after endDate")
-    return start, end + timedelta(days=1, seconds=-1) if end else None
+    return start, end.replace(hour=23, minute=59, second=59) if end else None
 
 
 def _number(args: Mapping[str, str], key: str, default: float) -> float:
-    try:
-        value = float(args.get(key) or default)
-    except ValueError:
-        raise MepError(f"{key} is not a number: '{args[key]}'") from None
+    text = args.get(key) or str(default)
+    value = strict_number(text.strip())
+    if value is None:
+        raise MepError(f"{key} is not a number: '{text[:40]}'")
     limit = 180 if key.endswith("Lon") else 90
     if not -limit <= value <= limit:
         raise MepError(f"{key} must be within ±{limit} degrees")

@@ -112,8 +112,8 @@ def _time_text(value: datetime, column: str, upper: bool) -> str:
         except OverflowError:  # the last second of year 9999: nothing is later anyway
             value = value.replace(microsecond=0)
     value = value.astimezone(UTC).replace(microsecond=0)
-    if column == "time":
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if column == "time":  # isoformat, not strftime: %Y gives '1', not '0001', for year 1
+        return value.replace(tzinfo=None).isoformat() + "Z"
     return value.isoformat()  # ingested_at: 2026-01-01T10:00:00+00:00
 
 

@@ -73,10 +73,15 @@ _OGR_REGISTRATION = ("layer_sources", "geom", 3, 2, 0, "WKB")
 
 
 class ProductIndex:
-    """Open (and create if needed) the index at ``path``."""
+    """Open (and create if needed) the index at ``path``. With ``create=False`` (what the
+    gateway does) the index must exist: only ``eoscope ingest`` creates one, and a missing
+    index makes every connection fail instead of serving an empty one."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = True):
         self.path = path
+        self.create = create
+        if not create:
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -92,7 +97,10 @@ class ProductIndex:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
+        if self.create:
+            db = sqlite3.connect(self.path, timeout=30)
+        else:  # mode=rw never creates the file
+            db = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=30)
         db.execute("PRAGMA foreign_keys = ON")
         # with WAL, NORMAL syncs at checkpoints only: a crash can lose the last commits, which a
         # new ingest restores (the index is derived from the archive)
@@ -215,6 +223,13 @@ class ProductIndex:
                 "SELECT layer, min(minx), min(miny), max(maxx), max(maxy) FROM layer_sources"
                 " GROUP BY layer")}
         return version, {layer: (days, extents[layer]) for layer, days in dates.items()}
+
+    def layer_locations(self, layer: str, date: str) -> list[str]:
+        """The data sources (derived views) a layer draws on one date."""
+        with self._connect() as db:
+            rows = db.execute("SELECT location FROM layer_sources WHERE layer = ? AND date = ?"
+                              " ORDER BY fid", (layer, date)).fetchall()
+        return [r[0] for r in rows]
 
     def product_count(self) -> int:
         with self._connect() as db:

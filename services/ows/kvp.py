@@ -3,13 +3,27 @@ parameters removed so no client can steer it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from services.errors import InvalidParameterValue, MissingParameterValue
+from services.numbers import strict_integer, strict_number
+
+__all__ = ["Params", "first_repeated", "strict_integer", "strict_number"]
 
 # MapServer CGI controls and runtime substitutions: never forwarded.
 _FORBIDDEN = ("map", "mapfile", "mode", "qlayer", "qitem", "qstring", "context")
+def first_repeated(names: Iterable[str], allowed: Collection[str] = ()) -> str | None:
+    """The first name given twice (case-insensitively), unless ``allowed`` (upper-case names)
+    lets it repeat. A repeated key is refused rather than resolved: the checks and the engine
+    behind them must see the same single value."""
+    seen: set[str] = set()
+    for name in names:
+        wanted = name.upper()
+        if wanted in seen and wanted not in allowed:
+            return name
+        seen.add(wanted)
+    return None
 
 
 def _forbidden(name: str) -> bool:
@@ -45,11 +59,18 @@ class Params:
         value = self.get(name)
         if value is None:
             return None
-        try:
-            return int(value)
-        except ValueError:
-            raise InvalidParameterValue(f"{name.upper()} must be an integer, got '{value}'",
-                                        name.upper()) from None
+        number = strict_integer(value)
+        if number is None:
+            raise InvalidParameterValue(f"{name.upper()} must be an integer, got "
+                                        f"'{value[:40]}'", name.upper())
+        return number
+
+    def check_unrepeated(self, allowed: Collection[str] = ()) -> None:
+        """Refuse a parameter given more than once (InvalidParameterValue)."""
+        name = first_repeated((k for k, _ in self.items), allowed)
+        if name is not None:
+            raise InvalidParameterValue(f"parameter {name.upper()} is given more than once",
+                                        name.upper())
 
     def without(self, name: str) -> Params:
         wanted = name.upper()

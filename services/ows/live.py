@@ -10,7 +10,7 @@ MapServer never checks a request against a long list of dates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import mapscript
 
@@ -43,8 +43,11 @@ def advertise(registry: Registry, facts: Mapping[str, LayerFacts]) -> Tweak:
 
 
 def select(registry: Registry, facts: Mapping[str, LayerFacts],
-           chosen: Mapping[str, str | None]) -> Tweak:
-    """A map or coverage: each chosen layer shows one date (None: nothing) over its extent."""
+           chosen: Mapping[str, str | None], skipped: Collection[str] = ()) -> Tweak:
+    """A map or coverage: each chosen layer shows one date (None: nothing) over its extent,
+    without the ``skipped`` sources (files found unreadable)."""
+    left_out = "".join(f" AND location <> {_sql_text(s)}" for s in sorted(skipped))
+
     def tweak(map_: mapscript.mapObj) -> None:
         for name, date in chosen.items():
             index_layer = map_.getLayerByName(f"{name}_index")
@@ -52,13 +55,18 @@ def select(registry: Registry, facts: Mapping[str, LayerFacts],
             if index_layer is None or layer is None:
                 continue
             index_layer.data = ("SELECT fid, location, srs, date, geom FROM layer_sources"
-                                f" WHERE layer = '{name}' AND date = '{date or ''}'")
+                                f" WHERE layer = {_sql_text(name)} AND date ="
+                                f" {_sql_text(date or '')}{left_out}")
             for key in TIME_KEYS:
                 if layer.metadata.get(key) is not None:
                     layer.metadata.remove(key)
             if name in facts:
                 _set_extent(layer, registry, facts[name])
     return tweak
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _set_extent(layer: mapscript.layerObj, registry: Registry, known: LayerFacts) -> None:

@@ -6,10 +6,13 @@ the gateway adapts it to WSGI.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mapscript
+from lxml import etree
 
 from services.errors import (
     Dialect,
@@ -24,10 +27,11 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.index.live import LiveLayers
-from services.ows import live, wcs
+from services.ows import exception_image, featureinfo, live, unreadable, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
-from services.ows.kvp import Params
-from services.ows.mapserver import MapServer, NoResponse, Tweak
+from services.ows.kvp import Params, strict_number
+from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
+from services.ows.reports import clean_report
 from services.ows.timeparam import select
 from services.registry import Registry
 from services.settings import Limits
@@ -66,6 +70,7 @@ class OwsService:
         self.mapserver = mapserver
         self.limits = limits
         self.live = layers or LiveLayers(index)
+        self.unreadable = unreadable.UnreadableSources()
 
     def layer_dates(self, layer: str) -> list[str]:
         """A layer's dates, from the index as it is now (cached per index version)."""
@@ -92,12 +97,27 @@ class OwsService:
             params = params.replaced("SERVICE", default_service)
         service = params.get("SERVICE") or default_service
         dialect = dialect_of(service, params)
+        request = (params.get("REQUEST") or "").lower()
+        wms = service.upper() == "WMS"
+        as_image = exception_image.image_mode(request, params) if wms else None
+        info = featureinfo.wanted(request, params) if wms else None
+        asked = exception_image.xml_instead(params) if as_image else \
+            featureinfo.as_gml(params) if info else params
         try:
-            return self._handle(service, (params.get("REQUEST") or "").lower(), params, post,
-                                online_resource)
+            params.check_unrepeated(allowed={"SUBSET"})
+            _check_no_remote_styles(params)
+            response = self._handle(service, request, asked, post, online_resource)
+            if info and response.status == 200:
+                response = _feature_info(info, response, params)
         except OGCException as error:
             rendered = render(error, dialect)
-            return Response(rendered.status, rendered.content_type, rendered.body)
+            response = Response(rendered.status, rendered.content_type, rendered.body)
+        if as_image and response.status >= 400 and "xml" in response.content_type:
+            drawn = exception_image.draw(as_image, exception_image.message_of(response.body),
+                                         params, self.limits.max_map_side)
+            if drawn:
+                return Response(200, drawn[0], drawn[1])
+        return response
 
     def _handle(self, service: str, request: str, params: Params,
                 post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
@@ -117,42 +137,43 @@ class OwsService:
                 params, chosen = self._wcs20_coverage(params)
             else:
                 params, chosen = self._wcs10_coverage(params)
-        facts = self.live.facts()
-        tweak = live.advertise(self.registry, facts) if chosen is None else \
-            live.select(self.registry, facts, chosen)
-        tweaks = [t for t in (tweak, _online_resource(online_resource),
+        tweaks = [t for t in (_online_resource(online_resource),
                               _language(params.get("LANGUAGE"))) if t]
         if service.upper() == "WCS":
             tweaks.append(_max_size(self.limits.max_coverage_side))
+        layer = self._only_layer(service, request, params)
+        result = self._dispatch(params, tweaks, post, chosen, layer)
+        if chosen and "xml" in result.content_type and unreadable.draw_failed(result.body[:4000]):
+            locations = [s for name, date in chosen.items() if date
+                         for s in self.index.layer_locations(name, date)]
+            if self.unreadable.find(locations):  # skip them and draw the rest
+                result = self._dispatch(params, tweaks, post, chosen, layer)
+        corrected = self._corrector(dialect_of(service, params)) \
+            if request == "describecoverage" else None
+        return _answer(result, extra_headers, corrected)
+
+    def _corrector(self, dialect: Dialect) -> Callable[[bytes], bytes] | None:
+        """How a DescribeCoverage answer is corrected for MapServer's grid errors
+        (ows/fixes.py)."""
+        if dialect is Dialect.WCS_100:
+            return wcs10_origin_at_pixel_centre
+        if dialect is Dialect.OWS_20:
+            grids = {name: c.grid for name, (c, _layer) in self.registry.layers.items()}
+            return lambda description: wcs20_exact_grid(description, grids)
+        return None
+
+    def _dispatch(self, params: Params, tweaks: list[Tweak], post: tuple[bytes, str] | None,
+                  chosen: dict[str, str | None] | None, layer: str | None) -> MapServerResponse:
+        facts = self.live.facts()
+        tweak = live.advertise(self.registry, facts) if chosen is None else \
+            live.select(self.registry, facts, chosen, self.unreadable.known())
         try:
-            result = self.mapserver.dispatch(params.items, tweaks, post,
-                                             layer=self._only_layer(service, request, params))
+            return self.mapserver.dispatch(params.items, [tweak, *tweaks], post, layer=layer)
         except NoResponse as error:
             if post:
                 raise InvalidEncodingSyntax("the request body is not a valid OGC XML request",
                                             "request") from error
             raise NoApplicableCode(str(error)) from error
-        status = result.status
-        if status == 200 and "xml" in result.content_type and \
-                _EXCEPTION_ROOT.search(result.body[:2000]):
-            code = _EXCEPTION_CODE.search(result.body[:4000])
-            status = status_for(code[1].decode() if code else None)
-            if status >= 500:
-                status = 400  # MapServer's uncoded reports answer the request's content
-            extra_headers = []
-        body = self._corrected(result.body, dialect_of(service, params)) \
-            if status == 200 and request == "describecoverage" else result.body
-        headers = tuple(extra_headers) + tuple(result.headers.items())
-        return Response(status, result.content_type, body, headers)
-
-    def _corrected(self, description: bytes, dialect: Dialect) -> bytes:
-        """A DescribeCoverage answer with MapServer's grid errors corrected (ows/fixes.py)."""
-        if dialect is Dialect.WCS_100:
-            return wcs10_origin_at_pixel_centre(description)
-        if dialect is Dialect.OWS_20:
-            return wcs20_exact_grid(description, {name: c.grid for name, (c, _layer)
-                                                  in self.registry.layers.items()})
-        return description
 
     # -- WMS -----------------------------------------------------------------------------
 
@@ -222,24 +243,100 @@ class OwsService:
 
     def _wcs10_coverage(self, params: Params):
         coverage = self._coverage(params, "COVERAGE")
+        self._check_wcs10_size(params, coverage)
         if coverage is None:
             return params, None
-        side = self.limits.max_coverage_side
-        for name in ("WIDTH", "HEIGHT"):
-            value = params.integer(name)
-            if value is not None and value <= 0:
-                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
-            if value is not None and value > side:
-                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
-        width, height = params.integer("WIDTH"), params.integer("HEIGHT")
-        if width and height and width * height > self.limits.max_coverage_pixels:
-            raise RequestTooLarge(f"{width} x {height} pixels is more than "
-                                  f"{self.limits.max_coverage_pixels}", "WIDTH")
         dates = self.layer_dates(coverage)
         time = params.get("TIME")
         if time:
             return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
         return params, {coverage: dates[-1] if dates else None}
+
+    def _check_wcs10_size(self, params: Params, coverage: str | None) -> None:
+        """WIDTH/HEIGHT and the sizes RESX/RESY make of the BBOX (or of the coverage) within
+        the limits: each one, since MapServer may take either."""
+        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
+        sizes = {name: params.integer(name) for name in ("WIDTH", "HEIGHT")}
+        for name, value in sizes.items():
+            if value is not None and value <= 0:
+                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
+            if value is not None and value > side:
+                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
+        for name, value in self._wcs10_resolution_sizes(params, coverage).items():
+            if not value <= side:  # also inf, for RESX=1e-320
+                raise RequestTooLarge(f"{name}={params.get(name, '')[:40]} makes {value:.0f}"
+                                      f" pixels, more than {side}", name)
+            sizes["WIDTH" if name == "RESX" else "HEIGHT"] = math.ceil(value)
+        width, height = sizes["WIDTH"], sizes["HEIGHT"]
+        if width and height and width * height > most:
+            raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
+
+    def _wcs10_resolution_sizes(self, params: Params, coverage: str | None
+                                ) -> dict[str, float]:
+        """RESX/RESY → the pixels they make of the BBOX (or of the coverage's extent)."""
+        facts = self.live.facts().get(coverage) if coverage else None
+        bbox = _bbox(params.get("BBOX"))
+        if params.get("BBOX") is not None and bbox is None:
+            raise InvalidParameterValue(f"BBOX must be minx,miny,maxx,maxy, got "
+                                        f"'{params.get('BBOX', '')[:60]}'", "BBOX")
+        bbox = bbox or (facts.extent if facts else None)
+        sizes = {}
+        for index, name in ((0, "RESX"), (1, "RESY")):
+            text = params.get(name)
+            if text is None:
+                continue
+            resolution = strict_number(text)
+            if resolution is None or resolution <= 0:
+                raise InvalidParameterValue(f"{name} must be a positive number, got "
+                                            f"'{text[:40]}'", name)
+            if bbox is not None:
+                sizes[name] = abs(bbox[index + 2] - bbox[index]) / resolution
+        return sizes
+
+
+def _answer(result: MapServerResponse, headers: list[tuple[str, str]],
+            corrected: Callable[[bytes], bytes] | None) -> Response:
+    """MapServer's answer as ours: an exception report cleaned and given the status of its
+    code (and none of the request's extra headers)."""
+    status, body = result.status, result.body
+    if "xml" in result.content_type and _EXCEPTION_ROOT.search(body[:2000]):
+        body, headers = clean_report(body), []
+        if status == 200:
+            code = _EXCEPTION_CODE.search(body[:4000])
+            status = status_for(code[1].decode() if code else None)
+            if status >= 500:
+                status = 400  # MapServer's uncoded reports answer the request's content
+    if status == 200 and corrected is not None:
+        body = corrected(body)
+    return Response(status, result.content_type, body,
+                    tuple(headers) + tuple(result.headers.items()))
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """A BBOX's four numbers, or None if it has not four numbers (MapServer reports it)."""
+    values = [strict_number(v.strip()) for v in (text or "").split(",")]
+    if len(values) < 4 or any(v is None for v in values[:4]):
+        return None
+    return values[0], values[1], values[2], values[3]
+
+
+def _feature_info(kind: str, response: Response, params: Params) -> Response:
+    """MapServer's GML feature info written as GeoJSON or HTML."""
+    try:
+        media, body = featureinfo.render(kind, response.body,
+                                         params.get("CRS") or params.get("SRS") or "")
+    except etree.XMLSyntaxError:
+        raise NoApplicableCode("the feature info could not be read") from None
+    return Response(200, media, body, response.headers)
+
+
+def _check_no_remote_styles(params: Params) -> None:
+    """SLD and SLD_BODY would make MapServer fetch URLs of the client's choosing (SSRF) and
+    style with rules nobody checked: styles are the ones the capabilities list."""
+    for name in ("SLD", "SLD_BODY", "REMOTE_OWS_URL", "REMOTE_OWS_TYPE"):
+        if params.get(name) is not None:
+            raise InvalidParameterValue(f"{name} is not supported: use one of the STYLES the "
+                                        "capabilities list", name)
 
 
 def _online_resource(url: str | None) -> Tweak | None:

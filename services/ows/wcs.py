@@ -8,11 +8,21 @@ from dataclasses import dataclass
 
 from pyproj import Transformer
 
-from services.errors import InvalidAxisLabel, InvalidSubsetting, RequestTooLarge
-from services.ows.kvp import Params
+from services.errors import (
+    InvalidAxisLabel,
+    InvalidExtent,
+    InvalidParameterValue,
+    InvalidScaleFactor,
+    InvalidSubsetting,
+    OGCException,
+    RequestTooLarge,
+    ScaleAxisUndefined,
+)
+from services.ows.kvp import Params, strict_number
 from services.settings import Limits
 
 TIME_AXES = {"time", "ansi", "phenomenontime", "t", "date", "unix"}
+X_AXES = {"x", "e", "long", "lon", "easting", "i"}
 SPATIAL_AXES = {"x", "y", "e", "n", "easting", "northing", "long", "lon", "lat", "i", "j"}
 _SUBSET = re.compile(r"^\s*([A-Za-z_][\w:.-]*)\s*\((.*)\)\s*$")
 _AXIS_VALUE = re.compile(r"([A-Za-z_][\w:.-]*)\s*\(([^)]*)\)")
@@ -84,24 +94,78 @@ def select_date(subset: Subset | None, dates: list[str]) -> str:
 
 def check_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],
                resolution: float, native_crs: str, limits: Limits) -> None:
-    """Estimate the output grid and refuse it (413) if it exceeds the limits."""
-    sizes = dict(_pairs(params.get("SCALESIZE") or ""))
-    if len(sizes) >= 2:
-        width, height = (float(v) for v in list(sizes.values())[:2])
-    else:
-        width, height = _subset_size(params, subsets, extent, resolution, native_crs)
-        factor = params.get("SCALEFACTOR")
-        if factor:
-            try:
-                width, height = width * float(factor), height * float(factor)
-            except ValueError:
-                return  # MapServer reports the bad value in its own terms
+    """Estimate the output grid, with every scaling form (SCALEFACTOR, SCALEAXES, SCALESIZE,
+    SCALEEXTENT), and refuse it (413) if it exceeds the limits, or if it is one pixel wide or
+    high (below)."""
+    native = _subset_size(params, subsets, extent, resolution, native_crs)
+    width, height = output_size(params, native)
+    if native != (0.0, 0.0) and not any(s.high is None for s in subsets if not s.is_time):
+        _check_not_one_pixel(width, height)
     pixels = width * height
     if max(width, height) > limits.max_coverage_side or pixels > limits.max_coverage_pixels:
         raise RequestTooLarge(
             f"the coverage asked for is {width:.0f} x {height:.0f} pixels; the limits are "
             f"{limits.max_coverage_side} a side and {limits.max_coverage_pixels} in all",
             "subset")
+
+
+def _check_not_one_pixel(width: float, height: float) -> None:
+    """MapServer 8.0 writes a coverage one pixel wide or high with an identity (or NaN)
+    geotransform and NaN values: refused with a clear exception rather than answered wrong."""
+    if round(width) < 2 or round(height) < 2:
+        raise InvalidParameterValue(
+            f"the coverage asked for is {max(round(width), 1)} x {max(round(height), 1)} "
+            "pixels; at least 2 x 2 are needed (widen the SUBSET by a pixel and take the one "
+            "you want)", "subset")
+
+
+def output_size(params: Params, native: tuple[float, float]) -> tuple[float, float]:
+    """The output (width, height) the scaling parameters make of the subset's ``native``
+    size; a malformed scaling parameter is the Scaling extension's exception."""
+    size = {"x": native[0], "y": native[1]}
+    factor = params.get("SCALEFACTOR")
+    if factor is not None:
+        value = _positive(factor, "SCALEFACTOR", InvalidScaleFactor)
+        size = {axis: n * value for axis, n in size.items()}
+    for axis, text in _scaling(params, "SCALEAXES"):
+        size[axis] *= _positive(text, "SCALEAXES", InvalidScaleFactor)
+    for axis, text in _scaling(params, "SCALESIZE"):
+        size[axis] = _positive(text, "SCALESIZE", InvalidExtent)
+    for axis, text in _scaling(params, "SCALEEXTENT"):
+        low, _, high = text.partition(":")
+        low_value, high_value = strict_number(low.strip()), strict_number(high.strip())
+        if low_value is None or high_value is None or high_value < low_value:
+            raise InvalidExtent(f"SCALEEXTENT '{text}' is not low:high", "SCALEEXTENT")
+        size[axis] = high_value - low_value + 1
+    return size["x"], size["y"]
+
+
+def _scaling(params: Params, name: str) -> list[tuple[str, str]]:
+    """``axis(value),axis(value)`` of a scaling parameter as (x|y, value), each axis once."""
+    text = params.get(name)
+    if text is None:
+        return []
+    pairs = _pairs(text)
+    if not pairs or _AXIS_VALUE.sub("", text).strip(" ,"):
+        raise InvalidParameterValue(f"{name} '{text[:60]}' is not axis(value),...", name)
+    result, seen = [], set()
+    for axis, value in pairs:
+        if axis.lower() not in SPATIAL_AXES:
+            raise ScaleAxisUndefined(f"{name}: no axis '{axis}' (known: x, y, Long, Lat)",
+                                     name)
+        key = "x" if axis.lower() in X_AXES else "y"
+        if key in seen:
+            raise InvalidParameterValue(f"{name} scales axis '{axis}' twice", name)
+        seen.add(key)
+        result.append((key, value))
+    return result
+
+
+def _positive(text: str, name: str, error: type[OGCException]) -> float:
+    value = strict_number(text.strip())
+    if value is None or value <= 0:
+        raise error(f"{name} '{text[:40]}' is not a positive number", name)
+    return value
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -114,12 +178,12 @@ def _subset_size(params: Params, subsets: list[Subset], extent: tuple[float, ...
     spatial = [s for s in subsets if not s.is_time]
     bounds = {"x": [minx, maxx], "y": [miny, maxy]}
     for subset in spatial:
-        try:
-            low = float(subset.low)
-            high = float(subset.high) if subset.high is not None else low
-        except ValueError:
-            continue  # not numbers: MapServer answers with its own exception
-        key = "x" if subset.axis.lower() in ("x", "e", "long", "lon", "easting") else "y"
+        low = strict_number(subset.low)
+        high = strict_number(subset.high) if subset.high is not None else low
+        if low is None or high is None:
+            raise InvalidSubsetting(f"SUBSET '{subset.text[:60]}': the bounds must be numbers",
+                                    "subset")
+        key = "x" if subset.axis.lower() in X_AXES else "y"
         bounds[key] = [low, high]
     crs = params.get("SUBSETTINGCRS")
     if crs and spatial:

@@ -30,7 +30,7 @@ from mapproxy.service.wmts import Capabilities, WMTSServer
 from mapproxy.wsgiapp import make_wsgi_app
 from werkzeug.exceptions import ServiceUnavailable
 
-from services.errors import Dialect, OGCException, render, render_rest
+from services.errors import Dialect, OGCException, TileOutOfRange, render, render_rest
 from services.index.live import LiveLayers
 from services.ows.kvp import Params
 from services.tiles.capabilities import edit, keep_sections
@@ -97,6 +97,7 @@ class TileService:
         self._stamp: tuple[int, int] | None = None
         self._app = None
         self._matrices: dict[str, tuple[str, ...]] = {}
+        self._sizes: dict[str, tuple[tuple[int, int], ...]] = {}
         self._names: tuple[str, ...] = ()
         self._abstracts: dict[str, str] = {}
 
@@ -109,7 +110,7 @@ class TileService:
         self._refresh()
         facts = self.layers.facts()
         return TileCatalog({name: list(facts[name].dates) for name in self._names
-                            if name in facts}, self._matrices)
+                            if name in facts}, self._matrices, self._sizes)
 
     def _refresh(self) -> None:
         try:
@@ -121,6 +122,7 @@ class TileService:
         with self._lock:
             if stamp != self._stamp:
                 self._app = _build(self.config, self.layers)
+                self._sizes = _grid_sizes(self._app)
                 config = yaml.safe_load(self.config.read_text())
                 self._matrices = catalog_of(config).matrices
                 self._names = tuple(layer["name"] for layer in config.get("layers", []))
@@ -139,6 +141,7 @@ class TileService:
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         params = Params.from_pairs(_alias_pairs(pairs))
         try:
+            params.check_unrepeated()
             params = check_kvp(params, self.catalog())
         except OGCException as error:
             return _answer(render(error, Dialect.OWS_11), start_response)
@@ -188,6 +191,15 @@ class TileService:
     def xyz(self, environ: dict, start_response: Callable, layer: str, date: str, z: int, x: int,
             y: int, extension: str, tms: bool = False) -> WsgiResult:
         """/tiles/{layer}/{date}/{z}/{x}/{y}.png (XYZ) or /tiles/tms/... (row from the south)."""
+        levels = self.catalog().levels(WEBMERCATOR)
+        error = None
+        if not 0 <= z < levels:  # before 2 ** z: a huge z would take the worker's memory
+            error = TileOutOfRange(f"zoom {z} is not one of 0 to {levels - 1}", "TileMatrix")
+        elif not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+            error = TileOutOfRange(f"tile {x}/{y} is outside zoom {z} (0 to {2 ** z - 1})",
+                                   "TileRow" if 0 <= x < 2 ** z else "TileCol")
+        if error:
+            return _answer(render_rest(error, Dialect.OWS_11), start_response)
         row = (2 ** z - 1 - y) if tms else y
         path = f"/{layer}/default/{WEBMERCATOR}/{date}/{z}/{row}/{x}.{extension}"
         environ = {**environ, "QUERY_STRING": "", "wsgi.input": BytesIO()}
@@ -218,6 +230,17 @@ def _build(config: Path, layers: LiveLayers):
             if isinstance(server, WMTSServer):
                 _live_dimensions(server, layers)
     return app
+
+
+def _grid_sizes(app) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each WMTS tile matrix set's (MatrixWidth, MatrixHeight) per level, as MapProxy has it."""
+    sizes: dict[str, tuple[tuple[int, int], ...]] = {}
+    for handler in set(app.handlers.values()):
+        for server in list(getattr(handler, "services", {}).values()) or [handler]:
+            for matrix_set in getattr(server, "matrix_sets", ()):
+                sizes[matrix_set.name] = tuple(
+                    (int(w), int(h)) for w, h in matrix_set.grid.grid_sizes.values())
+    return sizes
 
 
 def _live_dimensions(server: WMTSServer, layers: LiveLayers) -> None:

@@ -4,13 +4,14 @@ has the code and locator of the OGC WMTS 1.0 tests (KVP: HTTP 400; REST: HTTP 40
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.errors import (
     InvalidDimensionValue,
     InvalidParameterValue,
     MissingParameterValue,
     OperationNotSupported,
+    TileOutOfRange,
     VersionNegotiationFailed,
 )
 from services.ows.kvp import Params
@@ -34,6 +35,11 @@ class TileCatalog:
 
     dates: dict[str, list[str]]
     matrices: dict[str, tuple[str, ...]]
+    # (MatrixWidth, MatrixHeight) of each level, per tile matrix set
+    sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+    def levels(self, matrix_set: str) -> int:
+        return len(self.sizes.get(matrix_set, ()))
 
 
 def check_kvp(params: Params, catalog: TileCatalog) -> Params:
@@ -116,9 +122,7 @@ def _check_tile(layer: str, style: str, media: str, matrix_set: str, matrix: str
     if matrix not in catalog.matrices[matrix_set]:
         raise InvalidParameterValue(f"unknown TileMatrix '{matrix}' in {matrix_set}",
                                     "TileMatrix")
-    for name, value in (("TileRow", row), ("TileCol", col)):
-        if not value.isdigit():
-            raise InvalidParameterValue(f"{name} must be a whole number, got '{value}'", name)
+    _check_row_col(catalog, matrix_set, int(matrix), row, col)
     dates = catalog.dates[layer]
     if time in (None, "", "default"):
         return dates[-1]
@@ -130,6 +134,20 @@ def _check_tile(layer: str, style: str, media: str, matrix_set: str, matrix: str
         raise InvalidParameterValue("Time must be one date", "Time")
     return selection.dates[0]
 
+
+def _check_row_col(catalog: TileCatalog, matrix_set: str, level: int, row: str,
+                   col: str) -> None:
+    """TileRow and TileCol: whole numbers (ASCII digits) inside the matrix (TileOutOfRange)."""
+    sizes = catalog.sizes.get(matrix_set)
+    width, height = sizes[level] if sizes and level < len(sizes) else (None, None)
+    for name, value, count in (("TileRow", row, height), ("TileCol", col, width)):
+        number = int(value) if value.isascii() and value.isdigit() else None
+        if number is None:
+            raise InvalidParameterValue(f"{name} must be a whole number, got '{value[:40]}'",
+                                        name)
+        if count is not None and number >= count:
+            raise TileOutOfRange(f"{name}={number} is outside TileMatrix {level} of "
+                                 f"{matrix_set} (0 to {count - 1})", name)
 
 
 def catalog_of(config: dict) -> TileCatalog:

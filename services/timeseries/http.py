@@ -9,8 +9,8 @@ Routes (below the gateway's ``/timeseries``)::
     POST /timeseries/v1.0/ts/{layer}/geometries?startDate&endDate
     POST /timeseries/v1.0/ts/{layer}/geometries/histogram?startDate&endDate
 
-Answers carry ``Access-Control-Allow-Origin: *`` so browser notebooks and viewers can call
-the service; an ``OPTIONS`` preflight is answered for every route.
+An ``OPTIONS`` request is answered with the methods of the route; CORS headers (and browsers'
+preflights) are the gateway's (services.cors), as for every endpoint.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from services.timeseries.errors import http_problem
 from services.timeseries.service import PROBLEM, Request, TimeSeriesService
 
 PREFIX = "/timeseries/v1.0/ts"
-CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 class TimeSeriesApp:
@@ -49,9 +48,7 @@ class TimeSeriesApp:
         adapter = self.routes.bind_to_environ(request.environ)
         try:
             if request.method == "OPTIONS":
-                response = _preflight(adapter.allowed_methods())
-                response.headers.update(CORS)
-                return response
+                return _preflight(adapter.allowed_methods())
             operation, values = adapter.match()
             body = request.get_data() if request.method == "POST" else b""
             answer = self.service.handle(Request(
@@ -70,7 +67,6 @@ class TimeSeriesApp:
                                      f"{request.max_content_length} bytes")
         except HTTPException as error:
             response = _problem(error.code or 400, error.description or error.name)
-        response.headers.update(CORS)
         return response
 
 
@@ -83,8 +79,7 @@ def _preflight(methods: list[str]) -> WsgiResponse:
     if not methods:
         return _problem(404, "no time series resource here")
     response = WsgiResponse(status=204)
-    response.headers["Access-Control-Allow-Methods"] = ", ".join(sorted(methods))
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers["Allow"] = ", ".join(sorted(methods))
     return response
 
 

@@ -22,8 +22,9 @@ class TimeSeriesLimits(BaseSettings):
         1000.0, gt=0, description="summed grid rectangles the pixels of a request are read"
         " from: each geometry's bounding box (per cluster of a MultiPolygon's parts)")
     max_geometries: int = Field(500, ge=1, description="geometries in one GeometryCollection")
-    max_days: int = Field(1096, ge=1,
-                          description="days from startDate to endDate, both included (3 years)")
+    max_pixel_dates: int = Field(
+        20_000_000, ge=1, description="pixels read × dates read (the request's cost): a point"
+        " over all time is cheap, a polygon over years is bounded")
     read_threads: int = Field(4, ge=1, description="threads reading products concurrently"
                               " (about twice the cores)")
     open_files: int = Field(256, ge=0,

@@ -1,7 +1,8 @@
 """Query parameters: the date range, a point, the output format.
 
 Dates are ``YYYY-MM-DD`` (a full ISO 8601 date-time is accepted and its UTC date used); both
-ends are included. The span is bounded by :attr:`TimeSeriesLimits.max_days`.
+ends are included. The span itself is not limited: what a request costs is its pixels × the
+dates it reads, bounded by :attr:`TimeSeriesLimits.max_pixel_dates` once both are known.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from services.errors import InvalidParameterValue, MissingParameterValue, RequestTooLarge
-from services.timeseries.limits import TimeSeriesLimits
+from services.errors import InvalidParameterValue, MissingParameterValue
+from services.numbers import strict_number
 
 FORMATS = ("json", "csv")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -28,16 +29,12 @@ class DateRange:
         return (self.end - self.start).days + 1
 
 
-def date_range(args: Mapping[str, str], limits: TimeSeriesLimits) -> DateRange:
-    """``startDate`` and ``endDate``: both required, start not after end, span bounded."""
+def date_range(args: Mapping[str, str]) -> DateRange:
+    """``startDate`` and ``endDate``: both required, start not after end."""
     start, end = (parse_date(args.get(name), name) for name in ("startDate", "endDate"))
     if start > end:
         raise InvalidParameterValue(f"startDate {start} is after endDate {end}", "startDate")
-    span = DateRange(start, end)
-    if span.days > limits.max_days:
-        raise RequestTooLarge(f"{span.days} days from startDate to endDate; at most "
-                              f"{limits.max_days} per request", "endDate")
-    return span
+    return DateRange(start, end)
 
 
 def parse_date(value: str | None, name: str) -> date:
@@ -48,10 +45,13 @@ def parse_date(value: str | None, name: str) -> date:
         if _DATE.match(text):
             return date.fromisoformat(text)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
     except ValueError:
         raise InvalidParameterValue(f"{name} '{_short(text)}' is not a date (YYYY-MM-DD)",
                                     name) from None
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InvalidParameterValue(f"{name} '{_short(text)}' is outside the years 1 to 9999"
+                                    " in UTC", name) from None
 
 
 def lon_lat(args: Mapping[str, str]) -> tuple[float, float]:
@@ -61,11 +61,9 @@ def lon_lat(args: Mapping[str, str]) -> tuple[float, float]:
         text = args.get(name)
         if text is None or not text.strip():
             raise MissingParameterValue(f"{name} is required (WGS 84 degrees)", name)
-        try:
-            value = float(text)
-        except ValueError:
-            raise InvalidParameterValue(f"{name} '{_short(text)}' is not a number",
-                                        name) from None
+        value = strict_number(text.strip())
+        if value is None:
+            raise InvalidParameterValue(f"{name} '{_short(text)}' is not a number", name)
         if not -bound <= value <= bound:  # also false for NaN
             raise InvalidParameterValue(f"{name} {_short(text)} is outside -{bound}..{bound}",
                                         name)

@@ -147,6 +147,7 @@ class TimeSeriesService:
         query = SeriesQuery(layer.collection.id, layer.band.name,
                             mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
+        self._check_cost(sum(px.total for px in pixels), len(by_date))
         reader = Reader(self.pool, grid, layer)
 
         def dates(days: list[str]) -> list[DateResult]:
@@ -163,10 +164,18 @@ class TimeSeriesService:
         batches = [days[i:i + size] for i in range(0, len(days), size)]
         return [result for batch in self.executor.map(dates, batches) for result in batch]
 
+    def _check_cost(self, pixels: int, dates: int) -> None:
+        """Pixels × dates within :attr:`TimeSeriesLimits.max_pixel_dates` (before reading)."""
+        cost, most = pixels * dates, self.limits.max_pixel_dates
+        if cost > most:
+            raise RequestTooLarge(f"{pixels} pixels on {dates} dates is {cost} pixel-dates; at"
+                                  f" most {most} per request: ask for fewer dates or a smaller"
+                                  " area", "endDate")
+
     def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str, bool]:
         """The layer, the dates, the output format and whether to name the products."""
         layer = self.table.resolve(request.layer or "")
-        span = params.date_range(request.args, self.limits)
+        span = params.date_range(request.args)
         return layer, span, params.output_format(request.args, request.accept), \
             params.flag(request.args, "provenance")
 

@@ -94,3 +94,35 @@ def test_a_file_in_a_product_folder_but_not_indexed_is_not_served(gateway, tmp_p
     client = Client(app)
     assert client.get(f"/download/{relative.as_posix()}").status_code == 404
     assert client.get(f"/download/{relative.parent.as_posix()}/notes.tif").status_code == 404
+
+
+class _IndexListsEverything:
+    """An index that lists any path: what is left to refuse is the file system's business."""
+
+    def file(self, path: str) -> tuple[str, int]:
+        return path, 0
+
+
+def test_links_out_of_the_archive_are_not_served_even_if_indexed(tmp_path):
+    archive, outside = tmp_path / "archive", tmp_path / "outside"
+    (archive / "product").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.tif").write_bytes(b"TOP-SECRET-CONTENT")
+    (archive / "product" / "real.tif").write_bytes(b"II*\x00data")
+    (archive / "product" / "escape.tif").symlink_to(outside / "secret.tif")
+    (archive / "product" / "alias.tif").symlink_to(archive / "product" / "real.tif")
+    (archive / "linked").symlink_to(outside, target_is_directory=True)
+    service = DownloadService(_IndexListsEverything(), archive)
+
+    def app(environ, start_response):
+        request = Request(environ)
+        return service(request, request.path.removeprefix("/download/"))(environ,
+                                                                          start_response)
+
+    client = Client(app)
+    assert client.get("/download/product/real.tif").status_code == 200
+    for path in ("product/escape.tif", "product/alias.tif", "linked/secret.tif",
+                 "product/../../outside/secret.tif"):
+        response = client.get(f"/download/{path}")
+        assert response.status_code == 404, path
+        assert b"TOP-SECRET" not in response.data and str(tmp_path).encode() not in response.data

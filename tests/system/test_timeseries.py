@@ -229,8 +229,6 @@ def test_csv_by_accept_header_or_format(gateway):
                                          "endDate": "2018-02-01"}}, 400),
     ("GET", "S2_NDVI/point", {"params": {"lon": "4.4", "lat": "51", "startDate": "2018-13-01",
                                          "endDate": "2018-02-01"}}, 400),
-    ("GET", "S2_NDVI/point", {"params": {"lon": "4.4", "lat": "51", "startDate": "2010-01-01",
-                                         "endDate": "2018-02-01"}}, 413),
     ("POST", "S2_NDVI/geometry", {"params": SEASON, "data": b"{not json"}, 400),
     ("POST", "S2_NDVI/geometry", {"params": SEASON, "json": {"type": "Polygon",
                                                              "coordinates": [[[4, 51]]]}}, 400),

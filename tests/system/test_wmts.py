@@ -179,7 +179,8 @@ def test_geodetic_tiles(gateway):
     ({"FORMAT": "image/bogus"}, "InvalidParameterValue", "format"),
     ({"TILEMATRIXSET": "Bogus"}, "InvalidParameterValue", "TileMatrixSet"),
     ({"TILEMATRIX": "99"}, "InvalidParameterValue", "TileMatrix"),
-    ({"TILEROW": 10 ** 6}, "TileOutOfRange", None),
+    ({"TILEROW": 10 ** 6}, "TileOutOfRange", "TileRow"),
+    ({"TILECOL": 10 ** 6}, "TileOutOfRange", "TileCol"),
     ({"TIME": "1999-01-01"}, "InvalidParameterValue", "Time"),
     ({"TILECOL": None}, "MissingParameterValue", "TileCol"),
 ])

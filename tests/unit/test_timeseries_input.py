@@ -102,11 +102,10 @@ def test_area_is_geodesic_square_kilometres():
 
 
 def test_dates_both_ends_included_and_iso_date_times_accepted():
-    span = params.date_range({"startDate": "2018-01-01", "endDate": "2018-01-31T23:00:00Z"},
-                             LIMITS)
+    span = params.date_range({"startDate": "2018-01-01", "endDate": "2018-01-31T23:00:00Z"})
     assert (span.start, span.end, span.days) == (date(2018, 1, 1), date(2018, 1, 31), 31)
     span = params.date_range({"startDate": "2018-01-01T23:30:00-02:00",
-                              "endDate": "2018-01-02"}, LIMITS)
+                              "endDate": "2018-01-02"})
     assert span.start == date(2018, 1, 2)
 
 
@@ -119,26 +118,28 @@ def test_dates_both_ends_included_and_iso_date_times_accepted():
      "startDate 'yesterday' is not a date (YYYY-MM-DD)"),
     ({"startDate": "2018-03-02", "endDate": "2018-03-01"}, InvalidParameterValue,
      "startDate 2018-03-02 is after endDate 2018-03-01"),
-    ({"startDate": "2015-01-01", "endDate": "2018-01-01"}, RequestTooLarge,
-     "1097 days from startDate to endDate; at most 1096 per request"),
+    ({"startDate": "0001-01-01T00:00:00+01:00", "endDate": "2018-03-01"}, InvalidParameterValue,
+     "startDate '0001-01-01T00:00:00+01:00' is outside the years 1 to 9999 in UTC"),
+    ({"startDate": "٢٠١٨-01-01", "endDate": "2018-03-01"}, InvalidParameterValue,
+     "startDate '٢٠١٨-01-01' is not a date (YYYY-MM-DD)"),
 ])
 def test_bad_dates(args, error, message):
     with pytest.raises(error) as raised:
-        params.date_range(args, LIMITS)
+        params.date_range(args)
     assert raised.value.message == message
 
 
 def test_three_years_is_the_default_span():
-    assert params.date_range({"startDate": "2015-01-01", "endDate": "2017-12-31"},
-                             LIMITS).days == 1096
+    assert params.date_range({"startDate": "2015-01-01", "endDate": "2017-12-31"}).days == 1096
 
 
 @pytest.mark.parametrize(("args", "message"), [
     ({"lat": "51"}, "lon is required (WGS 84 degrees)"),
     ({"lon": "x", "lat": "51"}, "lon 'x' is not a number"),
     ({"lon": "4", "lat": "91"}, "lat 91 is outside -90..90"),
-    ({"lon": "nan", "lat": "51"}, "lon nan is outside -180..180"),
-    ({"lon": "inf", "lat": "51"}, "lon inf is outside -180..180"),
+    ({"lon": "nan", "lat": "51"}, "lon 'nan' is not a number"),
+    ({"lon": "inf", "lat": "51"}, "lon 'inf' is not a number"),
+    ({"lon": "٤", "lat": "51"}, "lon '٤' is not a number"),
 ])
 def test_bad_points(args, message):
     with pytest.raises(OGCException) as raised:
@@ -157,9 +158,10 @@ def test_format_parameter_wins_over_accept():
 
 def test_limits_come_from_eoscope_ts_variables(monkeypatch):
     monkeypatch.setenv("EOSCOPE_TS_MAX_AREA_KM2", "2.5")
-    monkeypatch.setenv("EOSCOPE_TS_MAX_DAYS", "30")
+    monkeypatch.setenv("EOSCOPE_TS_MAX_PIXEL_DATES", "30")
     limits = TimeSeriesLimits()
-    assert (limits.max_area_km2, limits.max_days, limits.max_geometries) == (2.5, 30, 500)
+    assert (limits.max_area_km2, limits.max_pixel_dates, limits.max_geometries) == \
+        (2.5, 30, 500)
 
 
 def test_messages_survive_json():

@@ -140,12 +140,12 @@ def test_the_scene_classification_masks_pixels_the_indicator_left_valid(archive,
     ("geometries", "many", {}, "3 geometries; at most 2 per request"),
     ("geometries", "total", {}, "together; at most 0.8 km² per request"),
     ("geometry", "diagonal", {}, "bounding boxes cover"),
-    ("point", None, {"lon": "4", "lat": "51", "startDate": "2010-01-01"}, "days from startDate"),
+    ("geometry", "inside", {}, "pixel-dates; at most 1 per request"),
 ])
 def test_limits_are_413_before_any_work(archive, operation, body, args, detail):
     registry, index = archive
     limits = TimeSeriesLimits(max_area_km2=0.5, max_total_area_km2=0.8, max_geometries=2,
-                              max_extent_km2=2.0)
+                              max_extent_km2=2.0, max_pixel_dates=1)
     service = TimeSeriesService(registry, index.path, limits)
     square = {"type": "Polygon", "coordinates": [[[4.4, 51.0], [4.406, 51.0], [4.406, 51.004],
                                                    [4.4, 51.004], [4.4, 51.0]]]}  # 0.19 km²
@@ -156,6 +156,7 @@ def test_limits_are_413_before_any_work(archive, operation, body, args, detail):
         "total": {"type": "GeometryCollection", "geometries": [
             {"type": "Polygon", "coordinates": [[[4.4, 51.0], [4.41, 51.0], [4.41, 51.006],
                                                  [4.4, 51.006], [4.4, 51.0]]]}] * 2},
+        "inside": utm_box(index, 0, 0, 100, 100)[0],
         "diagonal": {"type": "Polygon", "coordinates": [[[4.4, 51.0], [4.45, 51.03],
                                                          [4.4501, 51.03], [4.4, 51.0]]]},
     }

@@ -19,11 +19,15 @@ from urllib.parse import parse_qsl, urlencode
 from wsgiref.util import application_uri
 from xml.sax.saxutils import escape
 
+from lxml import etree
+
 from services.catalogue.csw.config import pycsw_config, with_url
 from services.catalogue.csw.iso import complete_iso
 from services.catalogue.csw.repository import IndexRepository, RecordSource
 from services.catalogue.csw.view import collection_rows, connect
 from services.catalogue.records import Hrefs
+from services.numbers import strict_integer
+from services.ows.kvp import first_repeated
 from services.registry import Registry
 from services.settings import Settings
 
@@ -43,6 +47,8 @@ REPORT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 _CLIENT_ERROR = {"2.0.2": "200 OK", "3.0.0": "400 Bad Request"}
 # KVP integers pycsw passes on unchecked (a negative maxRecords would lift the page limit)
 MINIMUM = {"maxrecords": 0, "startposition": 1}
+# parameters that make pycsw send results elsewhere (e-mail, FTP): an outbound request
+REFUSED = frozenset({"responsehandler"})
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # what a response may be labelled as; pycsw copies a client's outputFormat into the header
 MEDIA_TYPES = frozenset({"application/xml", "text/xml", "application/json",
@@ -80,6 +86,11 @@ class CswApp:
         if problem:
             return _report(_CLIENT_ERROR[version], "InvalidParameterValue", *problem, version)
         env = _fixed_environ(environ, pairs, length)
+        body = env["wsgi.input"].getvalue() if env.get("REQUEST_METHOD") == "POST" else None
+        if body is not None and not _plain_xml(body):
+            version = "2.0.2" if b"cat/csw/2.0.2" in body else "3.0.0"  # as pycsw would
+            return _report(_CLIENT_ERROR[version], "NoApplicableCode", "request",
+                           "the request body is not well-formed XML without a DOCTYPE", version)
         try:
             return self._dispatch(env)
         except Exception:  # noqa: BLE001 — a bug must still answer in the standard's shape
@@ -123,18 +134,33 @@ def _version(pairs: list[tuple[str, str]], environ: dict) -> str:
 def _bad_parameter(pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
     """(locator, message) of a KVP value pycsw would choke on: a character XML cannot carry
     (pycsw echoes values into its XML), or a bad page number."""
+    repeated = first_repeated(k for k, _ in pairs)
+    if repeated is not None:
+        return repeated.lower(), f"{repeated} is given more than once"
     for key, value in pairs:
         name = key.lower()
         if _NOT_XML.search(key + value):
             return name, f"{key} holds a character XML 1.0 cannot carry"
-        if name in MINIMUM and value.strip():
-            try:
-                if int(value) >= MINIMUM[name]:
-                    continue
-            except ValueError:
-                pass
-            return name, f"{name} must be an integer of at least {MINIMUM[name]}"
+        if name in REFUSED:
+            return name, f"{key} is not supported: results are returned in the response"
+        if name in MINIMUM and value != "":
+            number = strict_integer(value)
+            if number is None or number < MINIMUM[name]:
+                return name, f"{name} must be an integer of at least {MINIMUM[name]}"
     return None
+
+
+def _plain_xml(body: bytes) -> bool:
+    """Whether a POST body is well-formed XML with no DOCTYPE (so no entity to resolve, no
+    external fetch): pycsw gets nothing else."""
+    if b"<!DOCTYPE" in body.upper():
+        return False
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 def _fixed_environ(environ: dict, pairs: list[tuple[str, str]], length: int) -> dict:

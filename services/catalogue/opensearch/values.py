@@ -16,6 +16,7 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 
 from services.index.search import Interval
+from services.numbers import strict_number
 
 T = TypeVar("T", float, datetime)
 EARTH_RADIUS_M = 6_371_008.8
@@ -49,26 +50,29 @@ def parse_time(text: str, name: str, end: bool = False) -> datetime:
         # Python parses up to microseconds: openEO sends nanoseconds (…59.999999999Z)
         value = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("Z", "+00:00"))
         parsed = datetime.fromisoformat(value)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
-        raise OpenSearchError(f"'{text}' is not an ISO 8601 date or date-time", name) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        raise OpenSearchError(f"'{text[:60]}' is not an ISO 8601 date or date-time",
+                              name) from None
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise OpenSearchError(f"'{text[:60]}' is outside the years 1 to 9999 in UTC",
+                              name) from None
 
 
 def parse_number(text: str, name: str, low: float | None = None,
                  high: float | None = None) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise OpenSearchError(f"'{text}' is not a number", name) from None
-    if not math.isfinite(value) or (low is not None and value < low) or \
+    value = strict_number(text.strip())
+    if value is None:
+        raise OpenSearchError(f"'{text[:40]}' is not a number", name)
+    if (low is not None and value < low) or \
             (high is not None and value > high):
         raise OpenSearchError(f"{text} is outside [{low}, {high}]", name)
     return value
 
 
 def parse_integer(text: str, name: str, low: int, high: int | None = None) -> int:
-    if not re.fullmatch(r"[+]?\d+", text.strip()):
-        raise OpenSearchError(f"'{text}' is not an integer", name)
+    if not re.fullmatch(r"[+]?\d+", text.strip(), re.ASCII):
+        raise OpenSearchError(f"'{text[:40]}' is not an integer", name)
     value = int(text)
     if value < low or (high is not None and value > high):
         raise OpenSearchError(f"{value} is outside [{low}, {high if high else '∞'}]", name)
