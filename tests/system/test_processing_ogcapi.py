@@ -1,0 +1,226 @@
+"""OGC API - Processes at /ogcapi over HTTP (the checks of the OGC API Processes ETS, see
+reference ogc-conformance-checks §7), the histogram against numpy on the files, async jobs,
+dismissal, a web worker killed while its job runs, and bad inputs of every kind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.processing_truth import BBOX, PROBAV, numpy_histogram, window
+
+CONF_CORE = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core"
+EXC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
+STATUSES = {"accepted", "running", "successful", "failed", "dismissed"}
+
+
+@pytest.fixture(scope="module")
+def api(gateway):
+    return f"{gateway.url}/ogcapi"
+
+
+@pytest.fixture(scope="module")
+def probav(gateway):
+    return window(gateway.settings.index)
+
+
+def histogram_inputs(probav, **extra) -> dict:
+    start, end, _products = probav
+    return {"collection": f"urn:eop:VITO:{PROBAV}", "bbox": BBOX, "start": start, "end": end,
+            "band": "NDVI", **extra}
+
+
+def wait_for(url: str, statuses: set[str], timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    info: dict = {}
+    while time.monotonic() < deadline:
+        try:
+            info = requests.get(url, timeout=30).json()
+        except requests.ConnectionError:  # workers just killed and booting again
+            time.sleep(0.5)
+            continue
+        assert info["status"] in STATUSES
+        if info["status"] in statuses:
+            return info
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not {statuses} within {timeout} s: {info}")
+
+
+def assert_problem(response: requests.Response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    document = response.json()
+    assert document["type"] and document["status"] == status and document["detail"]
+    if code:
+        assert document["code"] == code, document
+    return document
+
+
+# -- landing, conformance, OpenAPI, process list and descriptions (PR-01 … PR-09) ----------
+
+
+def test_landing_links(api):
+    response = requests.get(api, headers={"Accept": "application/json"}, timeout=10)
+    assert response.status_code == 200
+    rels = {link["rel"] for link in response.json()["links"]}
+    assert rels & {"service-desc", "service-doc"}
+    assert rels & {"conformance", "http://www.opengis.net/def/rel/ogc/1.0/conformance"}
+    assert rels & {"processes", "http://www.opengis.net/def/rel/ogc/1.0/processes"}
+    for link in response.json()["links"]:   # links carry the host the client used
+        assert link["href"].startswith(api), link
+
+
+def test_conformance_and_openapi(api):
+    conformance = requests.get(f"{api}/conformance", timeout=10).json()["conformsTo"]
+    assert CONF_CORE in conformance and all(isinstance(c, str) for c in conformance)
+    openapi = requests.get(f"{api}/openapi", params={"f": "json"}, timeout=10)
+    assert openapi.status_code == 200
+    assert "/processes/histogram/execution" in openapi.json()["paths"]
+
+
+def test_process_list_and_limit(api):
+    listed = requests.get(f"{api}/processes", timeout=10).json()
+    ids = {p["id"] for p in listed["processes"]}
+    assert {"histogram", "echo"} <= ids and isinstance(listed["links"], list)
+    one = requests.get(f"{api}/processes", params={"limit": 1}, timeout=10).json()
+    assert len(one["processes"]) == 1
+
+
+@pytest.mark.parametrize("language, title", [("en", "Histogram of digital numbers"),
+                                             ("nl", "Histogram van digitale waarden"),
+                                             ("fr", "Histogramme des valeurs numériques")])
+def test_description_in_three_languages(api, language, title):
+    described = requests.get(f"{api}/processes/histogram", params={"lang": language},
+                             timeout=10).json()
+    assert described["title"] == title
+    assert set(described["inputs"]) == {"collection", "bbox", "start", "end", "band", "bins"}
+    for port in [*described["inputs"].values(), *described["outputs"].values()]:
+        assert "schema" in port
+    assert described["inputs"]["bins"]["schema"]["maximum"] == 65536
+    assert "async-execute" in described["jobControlOptions"]
+
+
+def test_unknown_process_and_job(api):
+    assert_problem(requests.get(f"{api}/processes/invalid-process-{uuid.uuid4()}",
+                                timeout=10), 404)
+    missing = f"{api}/jobs/invalid-job-{uuid.uuid4()}"
+    assert assert_problem(requests.get(missing, timeout=10), 404)["type"] == EXC + "no-such-job"
+    assert_problem(requests.get(f"{missing}/results", timeout=10), 404)
+    assert_problem(requests.delete(missing, timeout=10), 404)
+    body = {"inputs": {"message": "x"}}
+    assert assert_problem(requests.post(f"{api}/processes/nope/execution", json=body,
+                                        timeout=10), 404)["type"] == EXC + "no-such-process"
+
+
+# -- the histogram, sync and async, against numpy on the files ------------------------------
+
+
+def test_histogram_sync_equals_numpy(gateway, api, probav):
+    started = time.monotonic()
+    response = requests.post(f"{api}/processes/histogram/execution",
+                             json={"inputs": histogram_inputs(probav)}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, response.text
+    result = response.json()
+    counts, names = numpy_histogram(gateway.registry, probav[2])
+    assert result["counts"] == counts
+    assert result["products"] == len(names) and result["sources"] == names
+    assert result["edges"][0] == 0 and result["edges"][-1] == 256 and len(result["edges"]) == 257
+    assert result["collection"] == f"urn:eop:VITO:{PROBAV}"
+    print(f"sync histogram over /ogcapi: {elapsed:.2f} s for {len(names)} products")
+
+
+def test_histogram_async_job(gateway, api, probav):
+    response = requests.post(f"{api}/processes/histogram/execution",
+                             json={"inputs": histogram_inputs(probav, bins=16)},
+                             headers={"Prefer": "respond-async"}, timeout=30)
+    assert response.status_code == 201, response.text
+    location = response.headers["Location"]
+    assert location.startswith(f"{api}/jobs/")
+    info = wait_for(location, {"successful", "failed"})
+    assert info["status"] == "successful" and info["progress"] == 100, info
+    assert {"jobID", "status", "type"} <= set(info)
+    result = requests.get(f"{location}/results", timeout=10).json()
+    counts, _names = numpy_histogram(gateway.registry, probav[2], bins=16)
+    assert result["counts"] == counts
+    jobs = requests.get(f"{api}/jobs", timeout=10).json()["jobs"]
+    assert info["jobID"] in {job["jobID"] for job in jobs}
+
+
+def test_results_not_ready_then_dismiss_stops_the_work(api):
+    response = requests.post(f"{api}/processes/echo/execution",
+                             json={"inputs": {"message": "slow", "pause": 20}},
+                             headers={"Prefer": "respond-async"}, timeout=30)
+    location = response.headers["Location"]
+    wait_for(location, {"running"})
+    not_ready = assert_problem(requests.get(f"{location}/results", timeout=10), 404)
+    assert not_ready["type"] == EXC + "result-not-ready"
+    dismissed = requests.delete(location, timeout=10)
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+    time.sleep(1.5)  # the runner cancels within a second; the job never becomes successful
+    assert requests.get(location, timeout=10).json()["status"] == "dismissed"
+
+
+def test_job_survives_a_killed_web_worker(gateway, api):
+    response = requests.post(f"{api}/processes/echo/execution",
+                             json={"inputs": {"message": "still here", "pause": 3}},
+                             headers={"Prefer": "respond-async"}, timeout=30)
+    location = response.headers["Location"]
+    wait_for(location, {"running"})
+    master = int((gateway.settings.var_dir / "gateway.pid").read_text())
+    for worker in _web_workers(master):
+        os.kill(worker, signal.SIGKILL)
+    info = wait_for(location, {"successful", "failed"}, timeout=60)
+    assert info["status"] == "successful", info
+    assert requests.get(f"{location}/results", timeout=10).json()["echo"] == "still here"
+
+
+def _web_workers(master: int) -> list[int]:
+    """The gunicorn workers: the master's children that run gunicorn (not the job runner)."""
+    children = open(f"/proc/{master}/task/{master}/children").read().split()
+    workers = []
+    for pid in map(int, children):
+        command = open(f"/proc/{pid}/cmdline", "rb").read()
+        if b"services.processing.runner" not in command:
+            workers.append(pid)
+    assert workers
+    return workers
+
+
+# -- bad inputs, each a problem document ------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, status, code", [
+    ({"collection": "urn:eop:VITO:NOPE"}, 400, "InvalidParameterValue"),
+    ({"collection": None}, 400, "InvalidParameterValue"),
+    ({"bbox": [1, 2, 3]}, 400, "InvalidParameterValue"),
+    ({"bbox": [6.5, 49.5, 2.5, 51.5]}, 400, "InvalidParameterValue"),
+    ({"bbox": "2.5,49.5,6.5,51.5"}, 400, "InvalidParameterValue"),
+    ({"start": "yesterday"}, 400, "InvalidParameterValue"),
+    ({"start": "2018-02-30"}, 400, "InvalidParameterValue"),
+    ({"start": "2019-01-01", "end": "2018-01-01"}, 400, "InvalidParameterValue"),
+    ({"band": "NOPE"}, 400, "InvalidParameterValue"),
+    ({"bins": 0}, 400, "InvalidParameterValue"),
+    ({"bins": 1e9}, 400, "InvalidParameterValue"),
+    ({"bins": "many"}, 400, "InvalidParameterValue"),
+    ({"colour": "red"}, 400, "InvalidParameterValue"),
+])
+def test_bad_inputs(api, probav, change, status, code):
+    inputs = {k: v for k, v in {**histogram_inputs(probav), **change}.items() if v is not None}
+    if change.get("collection", "") is None:
+        inputs.pop("collection", None)
+        code = "MissingParameterValue"
+    response = requests.post(f"{api}/processes/histogram/execution", json={"inputs": inputs},
+                             timeout=30)
+    assert_problem(response, status, code)
+
+
+def test_malformed_bodies(api):
+    url = f"{api}/processes/histogram/execution"
+    assert_problem(requests.post(url, data=b"{not json", timeout=10), 400)
+    assert_problem(requests.post(url, json={"inputs": []}, timeout=10), 400)
