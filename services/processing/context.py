@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 from services.errors import InvalidParameterValue, RequestTooLarge
 from services.index.product import Product
@@ -28,6 +29,7 @@ class Context:
     search: ProductSearch
     limits: Limits
     urn_prefix: str = "urn:eop:VITO:"
+    layers_dir: Path | None = None   # where a Dask worker loads the registry from
     mapper: Mapper = serial
     reporter: Reporter = field(default=lambda percent, message: None)
 

@@ -34,7 +34,7 @@ class ProcessingService:
                ) -> ProcessingService:
         registry = registry or load(settings.layers_dir)
         context = Context(registry, ProductSearch(settings.index), settings.limits,
-                          settings.urn_prefix)
+                          settings.urn_prefix, settings.layers_dir)
         return cls(settings, catalog_module.load(), JobStore(settings.jobs), context)
 
     def process(self, process_id: str) -> Process:

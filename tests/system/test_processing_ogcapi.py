@@ -224,3 +224,60 @@ def test_malformed_bodies(api):
     url = f"{api}/processes/histogram/execution"
     assert_problem(requests.post(url, data=b"{not json", timeout=10), 400)
     assert_problem(requests.post(url, json={"inputs": []}, timeout=10), 400)
+
+
+# -- zonal statistics: the time series service's statistics, plus percentiles ----------------
+
+
+def _square(west: float, south: float, side: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[west, south], [west + side, south],
+                                                [west + side, south + side],
+                                                [west, south + side], [west, south]]]}
+
+
+def test_zonal_statistics_equal_the_time_series_service(gateway, api):
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_NDVI_V2")
+    side = (east - west) / 5
+    shapes = [_square(west + side, south + side, side), _square(west + 3 * side,
+                                                                south + 2 * side, side)]
+    features = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": f"field-{i}", "properties": {}, "geometry": shape}
+        for i, shape in enumerate(shapes)]}
+    inputs = {"layer": "CGS_S2_NDVI", "features": features, "start": "2018-01-01",
+              "end": "2018-12-31"}
+    response = requests.post(f"{api}/processes/zonal-statistics/execution",
+                             json={"inputs": inputs}, timeout=60)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert [f["id"] for f in result["features"]] == ["field-0", "field-1"]
+    reference = requests.post(
+        f"{gateway.url}/timeseries/v1.0/ts/CGS_S2_NDVI/geometries",
+        params={"startDate": "2018-01-01", "endDate": "2018-12-31"},
+        json={"type": "GeometryCollection", "geometries": shapes}, timeout=60).json()["results"]
+    assert reference and result["sources"]
+    for i, feature in enumerate(result["features"]):
+        assert list(feature["results"]) == list(reference)
+        for day, statistics in feature["results"].items():
+            expected = reference[day][i]
+            assert {k: statistics[k] for k in expected} == expected
+            if statistics["validCount"]:
+                assert statistics["min"] <= statistics["p10"] <= statistics["median"] <= \
+                    statistics["p90"] <= statistics["max"]
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"layer": "NOPE"}, "InvalidParameterValue"),
+    ({"features": {"type": "Polygon", "coordinates": []}}, "InvalidParameterValue"),
+    ({"features": {"type": "FeatureCollection", "features": []}}, "InvalidParameterValue"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": _square(4.0, 50.0, 1.0)}]}}, "InvalidParameterValue"),
+    ({"start": "2019-01-01"}, "InvalidParameterValue"),
+])
+def test_zonal_statistics_bad_inputs(api, change, code):
+    inputs = {"layer": "CGS_S2_NDVI", "start": "2018-01-01", "end": "2018-12-31",
+              "features": {"type": "FeatureCollection", "features": [
+                  {"type": "Feature", "geometry": _square(4.7, 51.0, 0.001)}]}, **change}
+    response = requests.post(f"{api}/processes/zonal-statistics/execution",
+                             json={"inputs": inputs}, timeout=60)
+    status = 413 if change.get("features", {}).get("features") else 400
+    assert_problem(response, status, code)
