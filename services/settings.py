@@ -26,6 +26,8 @@ class Limits(BaseSettings):
     max_process_products: int = Field(500, description="products one process may read")
     max_process_pixels: int = Field(4_000_000_000, description="pixels (products × pixels "
                                     "per file) one process may read")
+    max_composite_values: int = Field(200_000_000, description="dates × pixels a temporal "
+                                      "composite holds in memory")
     max_jobs_queued: int = Field(20, description="jobs waiting or running; more get 429")
     max_jobs_running: int = Field(2, description="jobs the runner executes at once")
 

@@ -24,6 +24,14 @@ def serial(function: Callable, items: Sequence) -> list:
 
 
 @dataclass(frozen=True)
+class Output:
+    """A result that is not JSON (a COG …): its media type and its bytes."""
+
+    mimetype: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Context:
     registry: Registry
     search: ProductSearch

@@ -126,9 +126,9 @@ class EoscopeManager(BaseManager):
             raise EoscopeError(_failed(code if message else "NoApplicableCode",
                                        message or job.message))
         outputs = self.service.result(job)
-        if requested_response == "document":
+        if requested_response == "document" and isinstance(outputs, dict | list):
             outputs = {"outputs": [outputs]}
-        return job.id, "application/json", outputs, JobStatus.successful, None
+        return job.id, job.mimetype, outputs, JobStatus.successful, None
 
 
 def _failed(code: str, message: str) -> OGCException:

@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from services.errors import OGCException
+from services.processing.context import Output
 from services.processing.service import ProcessingService
 from services.processing.store import DISMISSED, Job
 from services.settings import Settings
@@ -108,7 +109,10 @@ def execute(job: Job, service: ProcessingService, cluster: Cluster) -> None:
         process = service.process(job.process)
         work = process.plan(process.check(job.inputs), context)
         result = process.run(work, context)
-        service.store.finish(job.id, "application/json", json.dumps(result).encode())
+        if isinstance(result, Output):
+            service.store.finish(job.id, result.mimetype, result.data)
+        else:
+            service.store.finish(job.id, "application/json", json.dumps(result).encode())
         LOG.info("job %s (%s) finished", job.id, job.process)
     except Dismissed:
         LOG.info("job %s (%s) dismissed, its tasks cancelled", job.id, job.process)

@@ -78,7 +78,10 @@ class ProcessingService:
             pause = min(pause * 1.5, 0.5)
 
     def result(self, job: Job) -> object:
-        return json.loads(job.result) if job.result else None
+        """A JSON result as its value, any other as bytes."""
+        if job.result is None:
+            return None
+        return json.loads(job.result) if job.mimetype == "application/json" else job.result
 
     def dismiss(self, job_id: str) -> bool:
         if self.store.dismiss(job_id) is None:

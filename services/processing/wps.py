@@ -49,9 +49,17 @@ def _inputs(process: EoProcess) -> list:
     return inputs
 
 
+def _format(spec: dict) -> Format:
+    """JSON, or a binary media type (a COG) sent base64-encoded inside the XML."""
+    media = spec["schema"].get("contentMediaType", "application/json")
+    if media == "application/json":
+        return JSON
+    return Format(media.split(";")[0], extension=".tif", encoding="base64")
+
+
 def _outputs(process: EoProcess) -> list:
     return [ComplexOutput(name, spec["title"]["en"], abstract=spec["description"]["en"],
-                          supported_formats=[JSON], as_reference=False)
+                          supported_formats=[_format(spec)], as_reference=False)
             for name, spec in process.metadata["outputs"].items()]
 
 
@@ -92,7 +100,8 @@ def relay(process: EoProcess, service: ProcessingService):
             job = service.job(job.id)
         if job.status != "successful":
             raise _error(job.message)
-        response.outputs[output].data = job.result.decode()
+        binary = job.mimetype != "application/json"
+        response.outputs[output].data = job.result if binary else job.result.decode()
         return response
 
     return handler

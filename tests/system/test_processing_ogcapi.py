@@ -9,8 +9,11 @@ import signal
 import time
 import uuid
 
+import numpy as np
 import pytest
+import rasterio
 import requests
+from pyproj import Transformer
 
 from tests.processing_truth import BBOX, PROBAV, numpy_histogram, window
 
@@ -281,3 +284,47 @@ def test_zonal_statistics_bad_inputs(api, change, code):
                              json={"inputs": inputs}, timeout=60)
     status = 413 if change.get("features", {}).get("features") else 400
     assert_problem(response, status, code)
+
+
+# -- temporal composite: a COG in physical units, checked against point time series ----------
+
+
+def _composite(api, bbox, method):
+    inputs = {"layer": "CGS_S2_NDVI", "bbox": bbox, "start": "2018-01-01",
+              "end": "2018-12-31", "method": method}
+    response = requests.post(f"{api}/processes/temporal-composite/execution",
+                             json={"inputs": inputs}, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("image/tiff")
+    with rasterio.MemoryFile(response.content) as memory, memory.open() as dataset:
+        return dataset.read(1), dataset.transform, dataset.crs, dataset.tags(), \
+            dataset.profile
+
+
+def test_temporal_composite_max_equals_the_point_series(gateway, api):
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_NDVI_V2")
+    bbox = [west + (east - west) * 0.4, south + (north - south) * 0.4,
+            west + (east - west) * 0.5, south + (north - south) * 0.5]
+    values, transform, crs, tags, profile = _composite(api, bbox, "max")
+    assert crs.to_string() == "EPSG:32631" and transform.a == 10
+    assert profile["dtype"] == "float32" and profile["tiled"]
+    assert tags["method"] == "max" and tags["sources"].count("_NDVI_") >= 1
+    finite = values[np.isfinite(values)]
+    assert finite.size and -0.08 <= finite.min() and finite.max() <= 0.92
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    rows, cols = values.shape
+    for row, col in ((1, 1), (rows // 2, cols // 2), (rows - 2, cols - 2)):
+        lon, lat = to_lonlat.transform(*(transform * (col + 0.5, row + 0.5)))
+        series = requests.get(
+            f"{gateway.url}/timeseries/v1.0/ts/CGS_S2_NDVI/point",
+            params={"lon": lon, "lat": lat, "startDate": "2018-01-01",
+                    "endDate": "2018-12-31"}, timeout=60).json()["results"]
+        valid = [r["result"]["average"] for r in series
+                 if r["result"]["average"] != "NaN"]
+        if valid:
+            assert values[row, col] == pytest.approx(max(valid), abs=1e-6)
+        else:
+            assert np.isnan(values[row, col])
+    median = _composite(api, bbox, "median")[0]
+    both = np.isfinite(median) & np.isfinite(values)
+    assert both.any() and np.all(median[both] <= values[both] + 1e-6)

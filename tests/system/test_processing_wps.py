@@ -4,10 +4,13 @@ equal to numpy on the files, and bad inputs as ExceptionReports."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
+import numpy as np
 import pytest
+import rasterio
 import requests
 from lxml import etree
 from owslib.wps import SYNC, ComplexDataInput, WebProcessingService
@@ -112,3 +115,29 @@ def test_unknown_process_and_operation(wps_url):
         assert response.status_code == 400
         report = etree.fromstring(response.content)
         assert report.tag == f"{OWS}ExceptionReport"
+
+
+def test_composite_as_raw_cog_and_embedded_base64(wps, wps_url, gateway):
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_NDVI_V2")
+    bbox = [west + (east - west) * 0.4, south + (north - south) * 0.4,
+            west + (east - west) * 0.45, south + (north - south) * 0.45]
+    data_inputs = (f"layer=CGS_S2_NDVI;bbox={json.dumps(bbox)}@mimeType=application/json;"
+                   "start=2018-01-01;end=2018-12-31;method=max")
+    response = requests.get(wps_url, params={
+        "service": "WPS", "version": "1.0.0", "request": "Execute",
+        "identifier": "temporal-composite", "DataInputs": data_inputs,
+        "RawDataOutput": "composite"}, timeout=60)
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["Content-Type"].startswith("image/tiff")
+    with rasterio.MemoryFile(response.content) as memory, memory.open() as dataset:
+        raw = dataset.read(1)
+        assert dataset.tags()["method"] == "max"
+    execution = wps.execute("temporal-composite", [
+        ("layer", "CGS_S2_NDVI"),
+        ("bbox", ComplexDataInput(json.dumps(bbox), mimeType="application/json")),
+        ("start", "2018-01-01"), ("end", "2018-12-31")],
+        output=[("composite", False, None)], mode=SYNC)
+    assert execution.isSucceded(), [e.text for e in execution.errors]
+    embedded = base64.b64decode(execution.processOutputs[0].data[0])
+    with rasterio.MemoryFile(embedded) as memory, memory.open() as dataset:
+        np.testing.assert_array_equal(dataset.read(1), raw)
