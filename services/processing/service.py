@@ -65,7 +65,7 @@ class ProcessingService:
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """The job once finished; a synchronous run that takes too long is dismissed."""
         deadline = time.monotonic() + (timeout or self.settings.sync_timeout)
-        pause = 0.05
+        pause = 0.01
         while True:
             job = self.job(job_id)
             if job.done:
@@ -75,7 +75,7 @@ class ProcessingService:
                 raise ServiceUnavailable("the process took longer than a synchronous "
                                          "execution may; run it asynchronously")
             time.sleep(pause)
-            pause = min(pause * 1.5, 0.5)
+            pause = min(pause * 1.5, 0.25)
 
     def result(self, job: Job) -> object:
         """A JSON result as its value, any other as bytes."""

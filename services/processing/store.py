@@ -118,6 +118,9 @@ class JobStore:
     def claim(self, max_running: int) -> Job | None:
         """The oldest queued job, now running; None if none waits or enough run."""
         with closing(self._connect()) as db:
+            if not db.execute("SELECT 1 FROM jobs WHERE status = ? LIMIT 1",
+                              (ACCEPTED,)).fetchone():
+                return None   # the common case, answered without taking the write lock
             db.execute("BEGIN IMMEDIATE")
             running = db.execute("SELECT count(*) FROM jobs WHERE status = ?",
                                  (RUNNING,)).fetchone()[0]
