@@ -141,3 +141,17 @@ def test_composite_as_raw_cog_and_embedded_base64(wps, wps_url, gateway):
     embedded = base64.b64decode(execution.processOutputs[0].data[0])
     with rasterio.MemoryFile(embedded) as memory, memory.open() as dataset:
         np.testing.assert_array_equal(dataset.read(1), raw)
+
+
+def test_async_status_reports_the_jobs_progress(wps):
+    execution = wps.execute("echo", [("message", "wps"), ("pause", "3")],
+                            output=[("echo", False, None)])
+    seen = set()
+    deadline = time.monotonic() + 60
+    while not execution.isComplete():
+        assert time.monotonic() < deadline, execution.status
+        execution.checkStatus(sleepSecs=0.3)
+        seen.add(int(execution.percentCompleted or 0))
+    assert execution.isSucceded()
+    assert json.loads(execution.processOutputs[0].data[0])["echo"] == "wps"
+    assert any(0 < percent < 100 for percent in seen), seen
