@@ -26,7 +26,7 @@ $(VAR)/archive/.complete:
 	touch $@
 
 lint: setup-test
-	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff check services wps_processes tests bench notebooks
 
 bench: setup-test
 	$(VENV)/bin/python -m bench.run

@@ -149,17 +149,27 @@ def plan(inputs: dict, context: Context) -> Plan:
 
 
 def run(work: Plan, context: Context) -> Output:
+    tags = {"layer": work.layer, "method": work.method, "sources": ",".join(sources(work)),
+            "dates": ",".join(day for day, _sources in work.dates)}
+    return Output(COG, to_cog(composite(work, context), work.crs, Affine(*work.transform),
+                              tags))
+
+
+def composite(work: Plan, context: Context) -> np.ndarray:
+    """The composite's values (float32, NaN where no date was valid): one task per date."""
     tasks = [(work.layers_dir, work.layer, work.crs, work.transform, work.width, work.height,
-              sources) for _day, sources in work.dates]
+              day_sources) for _day, day_sources in work.dates]
     layers = context.map(date_values, tasks)
+    if not layers:
+        return np.full((work.height, work.width), np.nan, np.float32)
     with warnings.catch_warnings():   # an all-NaN pixel is NaN, as wanted
         warnings.simplefilter("ignore", RuntimeWarning)
-        composite = (METHODS[work.method](np.stack(layers), axis=0).astype(np.float32)
-                     if layers else np.full((work.height, work.width), np.nan, np.float32))
-    names = [name for _day, sources in work.dates for name, _p, _m in sources]
-    tags = {"layer": work.layer, "method": work.method, "sources": ",".join(names),
-            "dates": ",".join(day for day, _sources in work.dates)}
-    return Output(COG, to_cog(composite, work.crs, Affine(*work.transform), tags))
+        return METHODS[work.method](np.stack(layers), axis=0).astype(np.float32)
+
+
+def sources(work: Plan) -> list[str]:
+    """The products the composite reads, oldest date first."""
+    return [name for _day, day_sources in work.dates for name, _path, _mask in day_sources]
 
 
 def date_values(task: tuple) -> np.ndarray:

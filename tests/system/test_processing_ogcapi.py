@@ -328,3 +328,32 @@ def test_temporal_composite_max_equals_the_point_series(gateway, api):
     median = _composite(api, bbox, "median")[0]
     both = np.isfinite(median) & np.isfinite(values)
     assert both.any() and np.all(median[both] <= values[both] + 1e-6)
+
+
+def test_change_is_the_difference_of_two_composites(gateway, api):
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_NDVI_V2")
+    bbox = [west + (east - west) * 0.4, south + (north - south) * 0.4,
+            west + (east - west) * 0.5, south + (north - south) * 0.5]
+    dates = gateway.index.dates("TERRASCOPE_S2_NDVI_V2")
+    half = len(dates) // 2
+    periods = {"before_start": dates[0], "before_end": dates[half - 1],
+               "after_start": dates[half], "after_end": dates[-1]}
+    response = requests.post(f"{api}/processes/change/execution", json={"inputs": {
+        "layer": "CGS_S2_NDVI", "bbox": bbox, **periods}}, timeout=60)
+    assert response.status_code == 200, response.text
+    with rasterio.MemoryFile(response.content) as memory, memory.open() as dataset:
+        change, tags = dataset.read(1), dataset.tags()
+    parts = []
+    for period in ("before", "after"):
+        inputs = {"layer": "CGS_S2_NDVI", "bbox": bbox, "start": periods[f"{period}_start"],
+                  "end": periods[f"{period}_end"], "method": "mean"}
+        answer = requests.post(f"{api}/processes/temporal-composite/execution",
+                               json={"inputs": inputs}, timeout=60)
+        with rasterio.MemoryFile(answer.content) as memory, memory.open() as dataset:
+            parts.append(dataset.read(1))
+    np.testing.assert_array_equal(change, parts[1] - parts[0])
+    assert tags["before_sources"] and tags["after_sources"]
+    reversed_periods = {**periods, "before_end": dates[-1]}
+    assert_problem(requests.post(f"{api}/processes/change/execution", json={"inputs": {
+        "layer": "CGS_S2_NDVI", "bbox": bbox, **reversed_periods}}, timeout=60), 400,
+        "InvalidParameterValue")
