@@ -357,3 +357,32 @@ def test_change_is_the_difference_of_two_composites(gateway, api):
     assert_problem(requests.post(f"{api}/processes/change/execution", json={"inputs": {
         "layer": "CGS_S2_NDVI", "bbox": bbox, **reversed_periods}}, timeout=60), 400,
         "InvalidParameterValue")
+
+
+def test_extract_is_the_date_as_the_files_hold_it(gateway, api):
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_NDVI_V2")
+    bbox = [west + (east - west) * 0.4, south + (north - south) * 0.4,
+            west + (east - west) * 0.5, south + (north - south) * 0.5]
+    day = gateway.index.dates("TERRASCOPE_S2_NDVI_V2")[0]
+    response = requests.post(f"{api}/processes/extract/execution", json={"inputs": {
+        "layer": "CGS_S2_NDVI", "bbox": bbox, "date": day}}, timeout=60)
+    assert response.status_code == 200, response.text
+    with rasterio.MemoryFile(response.content) as memory, memory.open() as dataset:
+        values, transform, tags = dataset.read(1), dataset.transform, dataset.tags()
+    single = requests.post(f"{api}/processes/temporal-composite/execution", json={"inputs": {
+        "layer": "CGS_S2_NDVI", "bbox": bbox, "start": day, "end": day}}, timeout=60)
+    with rasterio.MemoryFile(single.content) as memory, memory.open() as dataset:
+        np.testing.assert_array_equal(values, dataset.read(1))
+    band = gateway.registry.collections["TERRASCOPE_S2_NDVI_V2"].band("NDVI")
+    (name, path), = [(n, p) for n, b, p in gateway.index.files("TERRASCOPE_S2_NDVI_V2", day)
+                     if b == "NDVI"]
+    assert tags["sources"] == name
+    with rasterio.open(path) as source:   # the same grid: pixels are the file's own
+        x, y = transform * (0.5, 0.5)
+        row, col = source.index(x, y)
+        dn = source.read(1, window=((row, row + 1), (col, col + 1)))[0, 0]
+    if np.isfinite(values[0, 0]):
+        assert values[0, 0] == pytest.approx(band.physical(float(dn)), abs=1e-6)
+    assert_problem(requests.post(f"{api}/processes/extract/execution", json={"inputs": {
+        "layer": "CGS_S2_NDVI", "bbox": bbox, "date": "1999-01-01"}}, timeout=60), 400,
+        "InvalidParameterValue")
