@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     jobs_runner: Literal["spawn", "external"] = Field(
         "spawn", description="spawn: the gateway's master starts the job runner; external: "
         "run `eoscope jobs` yourself (e.g. its own service unit)")
+    jobs_keep_days: float = Field(7.0, description="finished jobs and their results are "
+                                  "deleted after this many days")
     dask_scheduler: str | None = Field(None, description="address of a Dask scheduler; "
                                        "default: a LocalCluster inside the job runner")
     dask_workers: int = Field(2, description="LocalCluster worker processes")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -31,6 +32,7 @@ from services.settings import Settings
 LOG = logging.getLogger("eoscope.jobs")
 POLL = 0.1
 BEAT = 2.0
+SWEEP = 3600.0   # seconds between deletions of old finished jobs
 
 
 class Dismissed(Exception):
@@ -134,30 +136,56 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
     running = settings.limits.max_jobs_running
     cluster = Cluster(settings)
     active: set[Future] = set()
-    last_beat = 0.0
+    last_beat = last_sweep = 0.0
     with ThreadPoolExecutor(running, thread_name_prefix="job") as pool:
         while not stop.is_set():
             if parent is not None and os.getppid() != parent:
-                LOG.warning("the gateway is gone; the job runner stops")
+                LOG.warning("the process that started the job runner is gone; it stops")
                 break
-            if time.monotonic() - last_beat > BEAT:
-                service.store.beat(os.getpid())
-                last_beat = time.monotonic()
-            active = {f for f in active if not f.done()}
-            while len(active) < running and (job := service.store.claim(running)):
-                active.add(pool.submit(execute, job, service, cluster))
+            try:
+                if time.monotonic() - last_beat > BEAT:
+                    service.store.beat(os.getpid())
+                    last_beat = time.monotonic()
+                if time.monotonic() - last_sweep > SWEEP:
+                    forgotten = service.store.forget(settings.jobs_keep_days)
+                    if forgotten:
+                        LOG.info("%d finished jobs older than %g days deleted", forgotten,
+                                 settings.jobs_keep_days)
+                    last_sweep = time.monotonic()
+                active = {f for f in active if not f.done()}
+                while len(active) < running and (job := service.store.claim(running)):
+                    active.add(pool.submit(execute, job, service, cluster))
+            except sqlite3.Error:   # a locked or briefly unreadable store: try again
+                LOG.exception("job store error; retrying")
+                stop.wait(1.0)
             stop.wait(POLL)
     cluster.close()
 
 
 def spawn(settings: Settings | None = None) -> subprocess.Popen | None:
-    """Start the runner as a child of the caller (the gunicorn master), unless the settings
-    say it runs on its own."""
+    """Start the runner, supervised, as a child of the caller (the gunicorn master), unless
+    the settings say it runs on its own."""
     settings = settings or Settings()
     if settings.jobs_runner != "spawn":
         return None
     return subprocess.Popen([sys.executable, "-m", "services.processing.runner",
-                             "--with-parent"])
+                             "--supervise"])
+
+
+def supervise(stop: threading.Event, parent: int) -> None:
+    """Run the runner in a child process and start it again whenever it dies (a crash, an
+    OOM kill): the new one marks the jobs the dead one was running failed, and runs the
+    queued ones. Stops, with the runner, when ``parent`` is gone or on SIGTERM."""
+    command = [sys.executable, "-m", "services.processing.runner", "--with-parent"]
+    while not stop.is_set():
+        child = subprocess.Popen(command)
+        while child.poll() is None and not stop.is_set() and os.getppid() == parent:
+            stop.wait(0.5)
+        if child.poll() is None:
+            stop_spawned(child)
+            return
+        LOG.warning("the job runner exited (%s); starting another", child.returncode)
+        stop.wait(1.0)
 
 
 def stop_spawned(process: subprocess.Popen | None) -> None:
@@ -174,12 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eoscope jobs", description=__doc__)
     parser.add_argument("--with-parent", action="store_true",
                         help="stop when the process that started this one exits")
+    parser.add_argument("--supervise", action="store_true",
+                        help="run the runner in a child process, restarted if it dies; stop "
+                        "when the process that started this one exits")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [jobs] %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    serve(Settings(), stop, os.getppid() if args.with_parent else None)
+    if args.supervise:
+        supervise(stop, os.getppid())
+    else:
+        serve(Settings(), stop, os.getppid() if args.with_parent else None)
     return 0
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import uuid
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ACCEPTED, RUNNING, SUCCESSFUL, FAILED, DISMISSED = (
@@ -175,6 +175,14 @@ class JobStore:
         return self._write("UPDATE jobs SET status = ?, finished = ?, updated = ?, message = ?"
                            " WHERE status = ?", (FAILED, stamp, stamp, "interrupted: the job "
                                                  "runner restarted", RUNNING))
+
+    def forget(self, older_than_days: float) -> int:
+        """Delete finished jobs (and their results) finished more than that long ago."""
+        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+        marks = ", ".join("?" * len(FINISHED))
+        return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
+                           (*FINISHED, cutoff))
 
     def beat(self, pid: int) -> None:
         self._write("INSERT INTO runner (id, pid, heartbeat) VALUES (1, ?, ?) ON CONFLICT(id)"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -73,3 +75,38 @@ def test_no_runner_then_a_full_queue_then_a_restart(limited):
     finally:
         runner.terminate()
         runner.wait(timeout=15)
+
+
+def test_a_supervised_runner_is_started_again(limited):
+    _api, store, env = limited
+    earlier = {os.getpid(), _beating(store)}   # the fake beat, or the previous test's runner
+    supervisor = subprocess.Popen([sys.executable, "-m", "services.processing.runner",
+                                   "--supervise"], cwd=PROJECT_ROOT, env={**os.environ, **env})
+    try:
+        first = _runner_pid(store, other_than=earlier)
+        os.kill(first, signal.SIGKILL)
+        second = _runner_pid(store, other_than=earlier | {first})
+        assert second != first and supervisor.poll() is None
+    finally:
+        supervisor.terminate()
+        supervisor.wait(timeout=20)
+    time.sleep(0.5)
+    assert not os.path.exists(f"/proc/{second}") or \
+        open(f"/proc/{second}/stat").read().split()[2] == "Z"
+
+
+def _beating(store: JobStore) -> int | None:
+    with sqlite3.connect(store.path) as db:
+        row = db.execute("SELECT pid FROM runner WHERE id = 1").fetchone()
+    return row[0] if row else None
+
+
+def _runner_pid(store: JobStore, other_than: set, timeout: float = 30) -> int:
+    """The pid of the runner that beats next, once it is not one of ``other_than``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = _beating(store)
+        if pid is not None and pid not in other_than:
+            return pid
+        time.sleep(0.2)
+    raise AssertionError("no new runner heartbeat")

@@ -71,6 +71,16 @@ def test_dismiss_drops_the_result(tmp_path: Path):
     assert store.dismiss("nope") is None
 
 
+def test_old_finished_jobs_are_forgotten(tmp_path: Path):
+    store = JobStore(tmp_path / "jobs.sqlite")
+    done = store.create("echo", {"message": "a"}, max_queued=5)
+    waiting = store.create("echo", {"message": "b"}, max_queued=5)
+    store.fail(done.id, "x")
+    assert store.forget(older_than_days=1) == 0
+    assert store.forget(older_than_days=-1) == 1    # "finished before tomorrow"
+    assert store.get(done.id) is None and store.get(waiting.id) is not None
+
+
 def service(tmp_path: Path, **limits) -> ProcessingService:
     settings = Settings(var_dir=tmp_path, limits=Limits(**limits))
     registry = load(PROJECT_ROOT / "layers")
