@@ -13,4 +13,4 @@ To add a process: write ``wps_processes/<name>.py`` and add its module name to `
 from __future__ import annotations
 
 MODULES: tuple[str, ...] = ("histogram", "zonal_statistics", "temporal_composite", "change",
-                             "extract", "echo")
+                             "extract", "biophysical", "echo")

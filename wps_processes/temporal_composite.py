@@ -179,16 +179,16 @@ def date_values(task: tuple) -> np.ndarray:
     layer = _table(layers_dir).resolve(layer_name)
     values = np.full((height, width), np.nan, dtype=np.float64)
     for _name, path, mask_path in sources:
-        dn = _warp(path, layer.band.index, crs, transform, width, height, layer.band.nodata)
+        dn = warp(path, layer.band.index, crs, transform, width, height, layer.band.nodata)
         ok = layer.band.valid(dn) & np.isnan(values)
         if layer.mask is not None and mask_path is not None:
-            scene = _warp(mask_path, layer.mask.band.index, crs, transform, width, height, None)
+            scene = warp(mask_path, layer.mask.band.index, crs, transform, width, height, None)
             ok &= ~layer.mask.rule(scene)
         values[ok] = layer.band.to_physical(dn[ok])
     return values.astype(np.float32)
 
 
-def _warp(path: str, index: int, crs: str, transform: tuple, width: int, height: int,
+def warp(path: str, index: int, crs: str, transform: tuple, width: int, height: int,
           nodata: float | None) -> np.ndarray:
     with rasterio.open(path) as dataset:
         fill = nodata if nodata is not None else (np.nan if dataset.dtypes[0].startswith(

@@ -386,3 +386,40 @@ def test_extract_is_the_date_as_the_files_hold_it(gateway, api):
     assert_problem(requests.post(f"{api}/processes/extract/execution", json={"inputs": {
         "layer": "CGS_S2_NDVI", "bbox": bbox, "date": "1999-01-01"}}, timeout=60), 400,
         "InvalidParameterValue")
+
+
+def test_biophysical_lai_equals_the_archives_lai(gateway, api):
+    from services.demo import plan
+    from services.demo.geometry import area_bounds, centre_lon_lat
+    from services.demo.solar import acquisition_angles
+    from tests.conftest import TINY
+
+    west, south, east, north = gateway.index.extent("TERRASCOPE_S2_TOC_V2")
+    bbox = [west + (east - west) * 0.3, south + (north - south) * 0.3,
+            west + (east - west) * 0.6, south + (north - south) * 0.6]
+    acquisition = min(plan(TINY), key=lambda a: a.cloud_cover)   # the clearest date
+    angles = acquisition_angles(acquisition.platform, acquisition.sensing_time,
+                                *centre_lon_lat(area_bounds(TINY)))
+    day = acquisition.sensing_time.date().isoformat()
+    response = requests.post(f"{api}/processes/biophysical/execution", json={"inputs": {
+        "bbox": bbox, "date": day, "variable": "LAI", "sun_zenith": angles.sun_zenith,
+        "sun_azimuth": angles.sun_azimuth, "view_zenith": angles.view_zenith,
+        "view_azimuth": angles.view_azimuth}}, timeout=60)
+    assert response.status_code == 200, response.text
+    with rasterio.MemoryFile(response.content) as memory, memory.open() as dataset:
+        ours, tags = dataset.read(1), dataset.tags()
+    assert tags["variable"] == "LAI" and "_TOC_" in tags["sources"]
+    archive = requests.post(f"{api}/processes/extract/execution", json={"inputs": {
+        "layer": "CGS_S2_LAI", "bbox": bbox, "date": day}}, timeout=60)
+    with rasterio.MemoryFile(archive.content) as memory, memory.open() as dataset:
+        theirs = dataset.read(1)
+    both = np.isfinite(ours) & np.isfinite(theirs)
+    assert both.mean() > 0.5, both.mean()
+    assert np.array_equal(np.isfinite(ours), np.isfinite(theirs))   # the same mask
+    step = gateway.registry.collections["TERRASCOPE_S2_LAI_V2"].band("LAI").scale
+    assert np.abs(ours[both] - theirs[both]).max() <= step / 2 + 1e-6
+    assert_problem(requests.post(f"{api}/processes/biophysical/execution", json={"inputs": {
+        "bbox": bbox, "date": "1999-01-01"}}, timeout=60), 400, "InvalidParameterValue")
+    assert_problem(requests.post(f"{api}/processes/biophysical/execution", json={"inputs": {
+        "bbox": bbox, "date": day, "variable": "NDVI"}}, timeout=60), 400,
+        "InvalidParameterValue")
