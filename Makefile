@@ -36,7 +36,7 @@ viewer:
 	cd viewer && npm ci --no-audit --no-fund && npm run build
 
 lint: setup-test
-	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff check services wps_processes tests bench notebooks
 
 bench: setup-test
 	$(VENV)/bin/python -m bench.run

@@ -15,3 +15,17 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("EOSCOPE_LOG_LEVEL", "info")
 control_socket_disable = True  # gunicorn 27 would share one under $HOME between instances
+
+
+# The job runner (services/processing/runner.py) runs beside the web workers, started once by
+# the master, so a job outlives any worker; EOSCOPE_JOBS_RUNNER=external leaves it to you.
+def on_starting(server):
+    from services.processing.runner import spawn
+
+    server.eoscope_jobs = spawn()
+
+
+def on_exit(server):
+    from services.processing.runner import stop_spawned
+
+    stop_spawned(getattr(server, "eoscope_jobs", None))

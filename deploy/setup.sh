@@ -49,6 +49,19 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     touch "$stamp"
 fi
 
+# pygeoapi 0.21.0's wheel installs its own test suite as a top-level "tests" package, which
+# shadows eoscope's tests (tests.conftest, tests.helpers): remove that package.
+stray=$("$VENV/bin/python" - <<'PY' 2>/dev/null || true
+import importlib.metadata as m
+files = m.distribution("pygeoapi").files or []
+print(next((f.locate().parent for f in files if f.parts == ("tests", "__init__.py")), ""))
+PY
+)
+if [[ -n "$stray" && -d "$stray" ]]; then
+    echo "setup: removing pygeoapi's stray top-level tests package ($stray)" >&2
+    rm -rf "$stray"
+fi
+
 # pycsw 2.6.2 (the newest on PyPI) pins OWSLib<0.29, and its __init__ makes pkg_resources verify
 # that pin at import time; the tests use OWSLib 0.35. So pycsw is installed without its
 # dependencies (geolinks and xmltodict are in pyproject.toml; lxml, pyproj and shapely too), and

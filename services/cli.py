@@ -1,4 +1,5 @@
-"""``eoscope``: the operator's command (demo-data, ingest, generate, check, seed, serve, reload).
+"""``eoscope``: the operator's command (demo-data, ingest, generate, check, seed, serve, reload,
+jobs).
 
 Every verb that reads the registry refuses an invalid one the same way: every problem on
 standard error, exit status 2, no traceback.
@@ -150,6 +151,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0  # not reached
 
 
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from services.processing.runner import main as run_jobs
+
+    return run_jobs([])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eoscope", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -188,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     seeding.add_argument("--grid", default="GoogleMapsCompatible",
                          choices=["GoogleMapsCompatible", "EPSG:4326"])
     seeding.set_defaults(run=cmd_seed)
+
+    verbs.add_parser("jobs", help="run the job runner (processes on Dask) in the foreground"
+                     ).set_defaults(run=cmd_jobs)
 
     serve = verbs.add_parser("serve", help="serve the gateway with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -25,7 +25,27 @@ HTTP_STATUS: dict[str, int] = {
     "OperationNotSupported": 501,
     "RequestTooLarge": 413,
     "NoApplicableCode": 500,
+    "NoSuchProcess": 404,         # OGC API - Processes 1.0 (OGC 18-062r2) and WPS
+    "NoSuchJob": 404,
+    "ResultNotReady": 404,
+    "ServerBusy": 429,            # too many jobs queued: 429 + Retry-After
+    "ServiceUnavailable": 503,    # no job runner, or a synchronous run too long: + Retry-After
 }
+
+# OGC API - Processes exception types (OGC 18-062r2 §7.x); other codes are "about:blank"-like
+# URIs under the OGC exceptions register.
+OGCAPI_PROCESSES = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
+PROBLEM_TYPES: dict[str, str] = {
+    "NoSuchProcess": OGCAPI_PROCESSES + "no-such-process",
+    "NoSuchJob": OGCAPI_PROCESSES + "no-such-job",
+    "ResultNotReady": OGCAPI_PROCESSES + "result-not-ready",
+    "InvalidParameterValue": OGCAPI_PROCESSES + "invalid-parameter-value",
+    "MissingParameterValue": OGCAPI_PROCESSES + "missing-parameter-value",
+}
+
+
+def problem_type(code: str) -> str:
+    return PROBLEM_TYPES.get(code, f"http://www.opengis.net/def/exceptions/ogcapi-1/1.0/{code}")
 
 
 class OGCException(Exception):
@@ -66,6 +86,11 @@ VersionNegotiationFailed = _exception("VersionNegotiationFailed")
 InvalidScaleFactor = _exception("InvalidScaleFactor")      # WCS 2.0 Scaling, OGC 12-039
 InvalidExtent = _exception("InvalidExtent")
 ScaleAxisUndefined = _exception("ScaleAxisUndefined")
+NoSuchProcess = _exception("NoSuchProcess")
+NoSuchJob = _exception("NoSuchJob")
+ResultNotReady = _exception("ResultNotReady")
+ServerBusy = _exception("ServerBusy")
+ServiceUnavailable = _exception("ServiceUnavailable")
 
 
 class RequestTooLarge(OGCException):

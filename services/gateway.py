@@ -40,6 +40,9 @@ from services.ows.kvp import Params, first_repeated
 from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
 from services.ows.service import Response as OwsResponse
+from services.processing.ogcapi import OgcApiMount
+from services.processing.service import ProcessingService
+from services.processing.wps import WpsMount
 from services.settings import Settings
 from services.tiles.app import TileService
 from services.timeseries import TimeSeriesApp, TimeSeriesService
@@ -67,6 +70,9 @@ class Gateway:
                                             settings.archive)
         self.downloads = DownloadService(ProductSearch(settings.index), settings.archive)
         self.mep = MepCatalog(self.registry, ProductSearch(settings.index))
+        self.processing = ProcessingService.create(settings, self.registry)
+        self.ogcapi = OgcApiMount(settings)
+        self.wps = WpsMount(settings, self.processing)
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
         self.viewer = ViewerApp(settings, self.registry)
@@ -87,6 +93,10 @@ class Gateway:
             Rule("/timeseries/<path:rest>", endpoint="timeseries"),
             Rule("/wmts", endpoint="wmts"),
             Rule("/wmts/<path:rest>", endpoint="wmts"),
+            Rule("/ogcapi", endpoint="ogcapi"),
+            Rule("/ogcapi/<path:rest>", endpoint="ogcapi"),
+            Rule("/wps", endpoint="wps"),
+            Rule("/wps/outputs/<name>", endpoint="wps_output"),
             Rule("/tiles/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>", endpoint="xyz"),
             Rule("/tiles/tms/<layer>/<date>/<int:z>/<int:x>/<int:y>.<extension>",
                  endpoint="xyz", defaults={"tms": True}),
@@ -210,6 +220,15 @@ class Gateway:
 
     def _viewer(self, request: Request, rest: str | None = None) -> WsgiResponse:
         return self.viewer(request, rest)
+
+    def _ogcapi(self, request: Request, rest: str = "") -> WsgiResponse:
+        return WsgiResponse.from_app(self.ogcapi, request.environ)
+
+    def _wps(self, request: Request) -> WsgiResponse:
+        return self.wps(request)
+
+    def _wps_output(self, request: Request, name: str) -> WsgiResponse:
+        return self.wps.output(request, name)
 
     def _ows(self, request: Request, service: str) -> WsgiResponse:
         params = Params.from_pairs(request.args.items(multi=True))

@@ -7,6 +7,7 @@ setting, it lives in ``layers/``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,13 @@ class Limits(BaseSettings):
     max_map_side: int = Field(4096, description="WMS MaxWidth and MaxHeight, pixels")
     max_coverage_pixels: int = Field(25_000_000, description="WCS output width × height")
     max_coverage_side: int = Field(10_000, description="WCS output width or height")
+    max_process_products: int = Field(500, description="products one process may read")
+    max_process_pixels: int = Field(4_000_000_000, description="pixels (products × pixels "
+                                    "per file) one process may read")
+    max_composite_values: int = Field(200_000_000, description="dates × pixels a temporal "
+                                      "composite holds in memory")
+    max_jobs_queued: int = Field(20, description="jobs waiting or running; more get 429")
+    max_jobs_running: int = Field(2, description="jobs the runner executes at once")
 
 
 class Settings(BaseSettings):
@@ -67,6 +75,20 @@ class Settings(BaseSettings):
     cors_origins: tuple[str, ...] = Field(
         ("*",), description="origins whose browser pages may read the responses (CORS); '*'"
         " for any, empty for none")
+    # processing (OGC API - Processes and WPS; docs/processing.md)
+    jobs_path: Path | None = Field(None, description="SQLite job store shared by every web "
+                                   "worker and the job runner; default var/jobs.sqlite")
+    jobs_runner: Literal["spawn", "external"] = Field(
+        "spawn", description="spawn: the gateway's master starts the job runner; external: "
+        "run `eoscope jobs` yourself (e.g. its own service unit)")
+    jobs_keep_days: float = Field(7.0, description="finished jobs and their results are "
+                                  "deleted after this many days")
+    dask_scheduler: str | None = Field(None, description="address of a Dask scheduler; "
+                                       "default: a LocalCluster inside the job runner")
+    dask_workers: int = Field(2, description="LocalCluster worker processes")
+    sync_timeout: float = Field(50.0, description="seconds a synchronous execution may take "
+                                "(below gunicorn's timeout); then 503")
+    retry_after: int = Field(10, description="Retry-After seconds on 429/503")
 
     @property
     def archive(self) -> Path:
@@ -84,6 +106,10 @@ class Settings(BaseSettings):
     def derived_dir(self) -> Path:
         """Derived per-product views (VRTs in physical units) made by ingest."""
         return self.var_dir / "derived"
+
+    @property
+    def jobs(self) -> Path:
+        return self.jobs_path or self.var_dir / "jobs.sqlite"
 
     @property
     def mapfile(self) -> Path:

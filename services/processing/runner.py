@@ -1,0 +1,221 @@
+"""The job runner: one process outside the web workers that claims queued jobs from the job
+store and runs them on Dask (``eoscope jobs``, or spawned once by the gateway's gunicorn
+master, see config/gunicorn.conf.py).
+
+The Dask client connects to ``EOSCOPE_DASK_SCHEDULER`` (or ``DASK_SCHEDULER_ADDRESS``) if set,
+else starts a LocalCluster here on the first job. At start-up, jobs a previous runner left
+running are marked failed. A dismissed job's tasks are cancelled within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+
+from services.errors import OGCException
+from services.processing.context import Output
+from services.processing.service import ProcessingService
+from services.processing.store import DISMISSED, Job
+from services.settings import Settings
+
+LOG = logging.getLogger("eoscope.jobs")
+POLL = 0.1
+BEAT = 2.0
+SWEEP = 3600.0   # seconds between deletions of old finished jobs
+
+
+class Dismissed(Exception):
+    """The job was dismissed while it ran."""
+
+
+class Cluster:
+    """The Dask client, made on first use (a runner without jobs starts no cluster)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = None
+        self._lock = threading.Lock()
+
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                from distributed import Client, LocalCluster
+
+                address = self.settings.dask_scheduler or os.environ.get(
+                    "DASK_SCHEDULER_ADDRESS")
+                if address:
+                    self._client = Client(address)
+                else:
+                    cluster = LocalCluster(n_workers=self.settings.dask_workers,
+                                           threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+                    self._client = Client(cluster)
+                LOG.info("dask: %s", self._client)
+            return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            cluster = self._client.cluster
+            self._client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def dask_mapper(cluster: Cluster, service: ProcessingService, job_id: str
+                ) -> Callable[[Callable, Sequence], list]:
+    """``map`` for a job: tasks on the cluster, progress as they finish, stopped on dismiss."""
+
+    def mapper(function: Callable, items: Sequence) -> list:
+        if not items:
+            return []
+        from distributed import wait
+
+        client = cluster.client()
+        futures = client.map(function, list(items), pure=False)
+        position = {future.key: i for i, future in enumerate(futures)}
+        results: list = [None] * len(futures)
+        pending = set(futures)
+        while pending:
+            if service.store.status(job_id) == DISMISSED:
+                client.cancel(futures)
+                raise Dismissed(job_id)
+            try:   # back as soon as a task finishes; a dismissal is seen within 0.25 s
+                finished, pending = wait(pending, timeout=0.25, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            for future in finished:
+                results[position[future.key]] = future.result()
+            done = len(futures) - len(pending)
+            service.store.progress(job_id, 100 * done // len(futures),
+                                   f"{done} of {len(futures)} tasks done")
+        return results
+
+    return mapper
+
+
+def execute(job: Job, service: ProcessingService, cluster: Cluster) -> None:
+    context = replace(service.context, mapper=dask_mapper(cluster, service, job.id),
+                      reporter=lambda percent, message: service.store.progress(
+                          job.id, percent, message))
+    try:
+        process = service.process(job.process)
+        work = process.plan(process.check(job.inputs), context)
+        result = process.run(work, context)
+        if isinstance(result, Output):
+            service.store.finish(job.id, result.mimetype, result.data)
+        else:
+            service.store.finish(job.id, "application/json", json.dumps(result).encode())
+        LOG.info("job %s (%s) finished", job.id, job.process)
+    except Dismissed:
+        LOG.info("job %s (%s) dismissed, its tasks cancelled", job.id, job.process)
+    except OGCException as error:
+        service.store.fail(job.id, f"{error.code}: {error.message}")
+    except Exception:  # noqa: BLE001 — a process bug fails its job, not the runner
+        LOG.exception("job %s (%s) failed", job.id, job.process)
+        service.store.fail(job.id, "NoApplicableCode: the process failed; see the job "
+                           "runner's log")
+
+
+def serve(settings: Settings, stop: threading.Event, parent: int | None = None) -> None:
+    """Claim and run jobs until ``stop`` is set (or the parent process is gone)."""
+    service = ProcessingService.create(settings)
+    interrupted = service.store.interrupt_running()
+    if interrupted:
+        LOG.warning("%d jobs left running by a previous runner marked failed", interrupted)
+    running = settings.limits.max_jobs_running
+    cluster = Cluster(settings)
+    active: set[Future] = set()
+    last_beat = last_sweep = 0.0
+    with ThreadPoolExecutor(running, thread_name_prefix="job") as pool:
+        while not stop.is_set():
+            if parent is not None and os.getppid() != parent:
+                LOG.warning("the process that started the job runner is gone; it stops")
+                break
+            try:
+                if time.monotonic() - last_beat > BEAT:
+                    service.store.beat(os.getpid())
+                    last_beat = time.monotonic()
+                if time.monotonic() - last_sweep > SWEEP:
+                    forgotten = service.store.forget(settings.jobs_keep_days)
+                    if forgotten:
+                        LOG.info("%d finished jobs older than %g days deleted", forgotten,
+                                 settings.jobs_keep_days)
+                    last_sweep = time.monotonic()
+                active = {f for f in active if not f.done()}
+                while len(active) < running and (job := service.store.claim(running)):
+                    active.add(pool.submit(execute, job, service, cluster))
+            except sqlite3.Error:   # a locked or briefly unreadable store: try again
+                LOG.exception("job store error; retrying")
+                stop.wait(1.0)
+            stop.wait(POLL)
+    cluster.close()
+
+
+def spawn(settings: Settings | None = None) -> subprocess.Popen | None:
+    """Start the runner, supervised, as a child of the caller (the gunicorn master), unless
+    the settings say it runs on its own."""
+    settings = settings or Settings()
+    if settings.jobs_runner != "spawn":
+        return None
+    return subprocess.Popen([sys.executable, "-m", "services.processing.runner",
+                             "--supervise"])
+
+
+def supervise(stop: threading.Event, parent: int) -> None:
+    """Run the runner in a child process and start it again whenever it dies (a crash, an
+    OOM kill): the new one marks the jobs the dead one was running failed, and runs the
+    queued ones. Stops, with the runner, when ``parent`` is gone or on SIGTERM."""
+    command = [sys.executable, "-m", "services.processing.runner", "--with-parent"]
+    while not stop.is_set():
+        child = subprocess.Popen(command)
+        while child.poll() is None and not stop.is_set() and os.getppid() == parent:
+            stop.wait(0.5)
+        if child.poll() is None:
+            stop_spawned(child)
+            return
+        LOG.warning("the job runner exited (%s); starting another", child.returncode)
+        stop.wait(1.0)
+
+
+def stop_spawned(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eoscope jobs", description=__doc__)
+    parser.add_argument("--with-parent", action="store_true",
+                        help="stop when the process that started this one exits")
+    parser.add_argument("--supervise", action="store_true",
+                        help="run the runner in a child process, restarted if it dies; stop "
+                        "when the process that started this one exits")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [jobs] %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if args.supervise:
+        supervise(stop, os.getppid())
+    else:
+        serve(Settings(), stop, os.getppid() if args.with_parent else None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Submit, wait for, read and dismiss jobs: what both bindings (pygeoapi, PyWPS) call.
+
+A submission is checked (JSON Schema), planned (registry, index, limits) and only then queued,
+so a bad or too large request is refused at once and never becomes a job.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from services.errors import NoSuchJob, NoSuchProcess, ServerBusy, ServiceUnavailable
+from services.index.search import ProductSearch
+from services.processing import catalog as catalog_module
+from services.processing.catalog import Catalog, Process
+from services.processing.context import Context
+from services.processing.store import Busy, Job, JobStore
+from services.registry import Registry, load
+from services.settings import Settings
+
+RUNNER_SILENT_AFTER = 15.0   # seconds without a heartbeat: no job runner
+
+
+@dataclass
+class ProcessingService:
+    settings: Settings
+    catalog: Catalog
+    store: JobStore
+    context: Context
+
+    @classmethod
+    def create(cls, settings: Settings, registry: Registry | None = None
+               ) -> ProcessingService:
+        registry = registry or load(settings.layers_dir)
+        context = Context(registry, ProductSearch(settings.index), settings.limits,
+                          settings.urn_prefix, settings.layers_dir)
+        return cls(settings, catalog_module.load(), JobStore(settings.jobs), context)
+
+    def process(self, process_id: str) -> Process:
+        process = self.catalog.get(process_id)
+        if process is None:
+            raise NoSuchProcess(f"no process '{process_id}' (processes: "
+                                f"{', '.join(self.catalog.processes)})", "processId")
+        return process
+
+    def submit(self, process_id: str, inputs: object) -> Job:
+        process = self.process(process_id)
+        checked = process.check(inputs)
+        process.plan(checked, self.context)   # bounded before any work starts
+        age = self.store.runner_age()
+        if age is None or age > RUNNER_SILENT_AFTER:
+            raise ServiceUnavailable("the job runner is not running; try again later")
+        try:
+            return self.store.create(process.id, checked, self.settings.limits.max_jobs_queued)
+        except Busy as error:
+            raise ServerBusy(f"{error}; try again later") from None
+
+    def job(self, job_id: str) -> Job:
+        job = self.store.get(job_id)
+        if job is None:
+            raise NoSuchJob(f"no job '{job_id}'", "jobId")
+        return job
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        """The job once finished; a synchronous run that takes too long is dismissed."""
+        deadline = time.monotonic() + (timeout or self.settings.sync_timeout)
+        pause = 0.01
+        while True:
+            job = self.job(job_id)
+            if job.done:
+                return job
+            if time.monotonic() > deadline:
+                self.store.dismiss(job_id)
+                raise ServiceUnavailable("the process took longer than a synchronous "
+                                         "execution may; run it asynchronously")
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
+
+    def result(self, job: Job) -> object:
+        """A JSON result as its value, any other as bytes."""
+        if job.result is None:
+            return None
+        return json.loads(job.result) if job.mimetype == "application/json" else job.result
+
+    def dismiss(self, job_id: str) -> bool:
+        if self.store.dismiss(job_id) is None:
+            raise NoSuchJob(f"no job '{job_id}'", "jobId")
+        return True

@@ -1,0 +1,199 @@
+"""The job store: one SQLite file (WAL) shared by every web worker and the job runner.
+
+A job is ``accepted`` (queued), ``running`` (claimed by the runner), then ``successful``,
+``failed`` or ``dismissed``. Every change is one short transaction, so a web worker killed at
+any moment loses nothing; the runner marks the jobs it was running ``failed`` when it starts
+again (:meth:`JobStore.interrupt_running`). Each call opens its own connection: safe across
+threads and forks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ACCEPTED, RUNNING, SUCCESSFUL, FAILED, DISMISSED = (
+    "accepted", "running", "successful", "failed", "dismissed")
+FINISHED = (SUCCESSFUL, FAILED, DISMISSED)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, process TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
+    created TEXT NOT NULL, started TEXT, finished TEXT, updated TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
+    mimetype TEXT, result BLOB);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
+CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER,
+    heartbeat TEXT);
+"""
+
+
+class Busy(Exception):
+    """More jobs queued than the limit allows (HTTP 429)."""
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    process: str
+    status: str
+    inputs: dict
+    created: str
+    started: str | None
+    finished: str | None
+    updated: str
+    progress: int
+    message: str
+    mimetype: str | None
+    result: bytes | None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINISHED
+
+
+_COLUMNS = ("id, process, status, inputs, created, started, finished, updated, progress, "
+            "message, mimetype, result")
+
+
+def _job(row: tuple) -> Job:
+    return Job(row[0], row[1], row[2], json.loads(row[3]), *row[4:])
+
+
+class JobStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 30000")
+        return db
+
+    def _write(self, sql: str, args: tuple) -> int:
+        with closing(self._connect()) as db:
+            return db.execute(sql, args).rowcount
+
+    def create(self, process: str, inputs: dict, max_queued: int) -> Job:
+        """Queue a job; :class:`Busy` when ``max_queued`` jobs already wait or run."""
+        job_id, stamp = str(uuid.uuid4()), now()
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            waiting = db.execute("SELECT count(*) FROM jobs WHERE status IN (?, ?)",
+                                 (ACCEPTED, RUNNING)).fetchone()[0]
+            if waiting >= max_queued:
+                db.execute("ROLLBACK")
+                raise Busy(f"{waiting} jobs are queued or running (the limit is {max_queued})")
+            db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,
+                        "accepted, waiting for the job runner"))
+            db.execute("COMMIT")
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> Job | None:
+        with closing(self._connect()) as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def list(self, limit: int = 100, offset: int = 0) -> tuple[int, list[Job]]:
+        with closing(self._connect()) as db:
+            total = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+            rows = db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created DESC LIMIT ?"
+                              " OFFSET ?", (limit, offset)).fetchall()
+        return total, [_job(r) for r in rows]
+
+    def claim(self, max_running: int) -> Job | None:
+        """The oldest queued job, now running; None if none waits or enough run."""
+        with closing(self._connect()) as db:
+            if not db.execute("SELECT 1 FROM jobs WHERE status = ? LIMIT 1",
+                              (ACCEPTED,)).fetchone():
+                return None   # the common case, answered without taking the write lock
+            db.execute("BEGIN IMMEDIATE")
+            running = db.execute("SELECT count(*) FROM jobs WHERE status = ?",
+                                 (RUNNING,)).fetchone()[0]
+            row = None if running >= max_running else db.execute(
+                "SELECT id FROM jobs WHERE status = ? ORDER BY created LIMIT 1",
+                (ACCEPTED,)).fetchone()
+            if row:
+                stamp = now()
+                db.execute("UPDATE jobs SET status = ?, started = ?, updated = ?, message = ?"
+                           " WHERE id = ?", (RUNNING, stamp, stamp, "running", row[0]))
+            db.execute("COMMIT")
+        return self.get(row[0]) if row else None
+
+    def progress(self, job_id: str, percent: int, message: str) -> None:
+        self._write("UPDATE jobs SET progress = ?, message = ?, updated = ? WHERE id = ? AND"
+                    " status = ?", (max(0, min(99, int(percent))), message, now(), job_id,
+                                    RUNNING))
+
+    def finish(self, job_id: str, mimetype: str, result: bytes) -> bool:
+        stamp = now()
+        return bool(self._write(
+            "UPDATE jobs SET status = ?, finished = ?, updated = ?, progress = 100, message = ?,"
+            " mimetype = ?, result = ? WHERE id = ? AND status = ?",
+            (SUCCESSFUL, stamp, stamp, "finished", mimetype, result, job_id, RUNNING)))
+
+    def fail(self, job_id: str, message: str) -> bool:
+        stamp = now()
+        return bool(self._write(
+            "UPDATE jobs SET status = ?, finished = ?, updated = ?, message = ? WHERE id = ?"
+            " AND status IN (?, ?)", (FAILED, stamp, stamp, message, job_id, ACCEPTED,
+                                     RUNNING)))
+
+    def dismiss(self, job_id: str) -> bool | None:
+        """Dismiss a job (the runner stops its work) and drop its result; None if unknown."""
+        stamp = now()
+        with closing(self._connect()) as db:
+            if not db.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
+                return None
+            db.execute("UPDATE jobs SET status = ?, finished = coalesce(finished, ?),"
+                       " updated = ?, message = ?, result = NULL WHERE id = ?",
+                       (DISMISSED, stamp, stamp, "dismissed", job_id))
+        return True
+
+    def status(self, job_id: str) -> str | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row[0] if row else None
+
+    def interrupt_running(self) -> int:
+        """At the runner's start-up: jobs left running by a previous runner have failed."""
+        stamp = now()
+        return self._write("UPDATE jobs SET status = ?, finished = ?, updated = ?, message = ?"
+                           " WHERE status = ?", (FAILED, stamp, stamp, "interrupted: the job "
+                                                 "runner restarted", RUNNING))
+
+    def forget(self, older_than_days: float) -> int:
+        """Delete finished jobs (and their results) finished more than that long ago."""
+        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+        marks = ", ".join("?" * len(FINISHED))
+        return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
+                           (*FINISHED, cutoff))
+
+    def beat(self, pid: int) -> None:
+        self._write("INSERT INTO runner (id, pid, heartbeat) VALUES (1, ?, ?) ON CONFLICT(id)"
+                    " DO UPDATE SET pid = excluded.pid, heartbeat = excluded.heartbeat",
+                    (pid, now()))
+
+    def runner_age(self) -> float | None:
+        """Seconds since the runner's last heartbeat; None if it never beat."""
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT heartbeat FROM runner WHERE id = 1").fetchone()
+        if not row:
+            return None
+        beat = datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return (datetime.now(UTC) - beat).total_seconds()
