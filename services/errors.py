@@ -90,7 +90,6 @@ NoSuchProcess = _exception("NoSuchProcess")
 NoSuchJob = _exception("NoSuchJob")
 ResultNotReady = _exception("ResultNotReady")
 ServerBusy = _exception("ServerBusy")
-ServiceUnavailable = _exception("ServiceUnavailable")
 
 
 class RequestTooLarge(OGCException):

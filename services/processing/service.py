@@ -10,6 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 
+from services.catalogue.records import URN_PREFIX
 from services.errors import NoSuchJob, NoSuchProcess, ServerBusy, ServiceUnavailable
 from services.index.search import ProductSearch
 from services.processing import catalog as catalog_module
@@ -34,7 +35,7 @@ class ProcessingService:
                ) -> ProcessingService:
         registry = registry or load(settings.layers_dir)
         context = Context(registry, ProductSearch(settings.index), settings.limits,
-                          settings.urn_prefix, settings.layers_dir)
+                          URN_PREFIX, settings.layers_dir)
         return cls(settings, catalog_module.load(), JobStore(settings.jobs), context)
 
     def process(self, process_id: str) -> Process:

@@ -50,7 +50,7 @@ def test_no_runner_then_a_full_queue_then_a_restart(limited):
     api, store, env = limited
     unavailable = execute(api)
     assert unavailable.status_code == 503 and unavailable.headers["Retry-After"] == "7"
-    assert unavailable.json()["code"] == "ServiceUnavailable"
+    assert unavailable.json()["code"] == "NoApplicableCode"  # the one error table's 503
 
     store.beat(pid=os.getpid())   # a runner is alive (but takes no job)
     accepted = execute(api)
