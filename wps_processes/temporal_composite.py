@@ -28,7 +28,6 @@ from services.processing.context import Context, Output, bbox
 from services.registry import load
 from services.timeseries import params
 from services.timeseries.layers import LayerTable, SeriesLayer
-from services.timeseries.limits import TimeSeriesLimits
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 METHODS = {"max": np.nanmax, "median": np.nanmedian, "mean": np.nanmean, "min": np.nanmin}
@@ -121,8 +120,7 @@ class Plan:
 
 def plan(inputs: dict, context: Context) -> Plan:
     layer = _layer(context, inputs["layer"])
-    span = params.date_range({"startDate": inputs["start"], "endDate": inputs["end"]},
-                             TimeSeriesLimits())
+    span = params.date_range({"startDate": inputs["start"], "endDate": inputs["end"]})
     area = bbox(inputs["bbox"])
     grid = layer.collection.grid
     west, south, east, north = grid.snap(transform_bounds("EPSG:4326", grid.crs, *area))

@@ -119,7 +119,7 @@ def plan(inputs: dict, context: Context) -> Plan:
         layer = _table(context).resolve(inputs["layer"])
     except OGCException as error:   # a bad input here, not a missing resource (404)
         raise InvalidParameterValue(error.message, "layer") from None
-    span = params.date_range({"startDate": inputs["start"], "endDate": inputs["end"]}, limits)
+    span = params.date_range({"startDate": inputs["start"], "endDate": inputs["end"]})
     shapes = geojson.geometries(inputs["features"], limits.max_geometries)
     areas = [geojson.area_km2(shape) for shape in shapes]
     if max(areas) > limits.max_area_km2 or sum(areas) > limits.max_total_area_km2:
