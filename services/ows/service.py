@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import mapscript
 from lxml import etree
 
+from services import xmlbody
 from services.errors import (
     Dialect,
     InvalidEncodingSyntax,
@@ -94,7 +95,7 @@ class OwsService:
         """Answer one request; ``online_resource`` is the URL prefix capabilities advertise."""
         if not params.get("SERVICE") and post is None:
             params = params.replaced("SERVICE", default_service)
-        service = params.get("SERVICE") or default_service
+        service = params.get("SERVICE") or _service_of(post) or default_service
         dialect = dialect_of(service, params)
         request = (params.get("REQUEST") or "").lower()
         wms = service.upper() == "WMS"
@@ -105,6 +106,9 @@ class OwsService:
         try:
             params.check_unrepeated(allowed={"SUBSET"})
             _check_no_remote_styles(params)
+            if post and xmlbody.has_doctype(post[0]):
+                raise InvalidEncodingSyntax("the request body must not have a DOCTYPE",
+                                            "request")
             response = self._handle(service, request, asked, post, online_resource)
             if info and response.status == 200:
                 response = _feature_info(info, response, params)
@@ -306,6 +310,13 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if len(values) < 4 or any(v is None for v in values[:4]):
         return None
     return values[0], values[1], values[2], values[3]
+
+
+def _service_of(post: tuple[bytes, str] | None) -> str | None:
+    """The service an XML POST body is for (so its errors take that service's shape)."""
+    if post and b"opengis.net/wcs" in post[0][:4000]:
+        return "WCS"
+    return None
 
 
 def _feature_info(kind: str, response: Response, params: Params) -> Response:

@@ -416,3 +416,14 @@ def test_getfeatureinfo_in_json_and_html_has_the_gml_values(gateway):
     formats = etree.fromstring(caps.content).xpath(
         "//*[local-name()='GetFeatureInfo']/*[local-name()='Format']/text()")
     assert {"application/json", "text/html"} <= set(formats)
+
+
+def test_an_ows_post_with_a_doctype_is_refused_before_mapserver_parses_it(gateway):
+    body = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+            '<wcs:DescribeCoverage xmlns:wcs="http://www.opengis.net/wcs/2.0" service="WCS"'
+            ' version="2.0.1"><wcs:CoverageId>&e;</wcs:CoverageId></wcs:DescribeCoverage>')
+    response = requests.post(f"{gateway.url}/ows", data=body, timeout=30,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidEncodingSyntax", "request")
+    assert etree.fromstring(response.content).tag == "{http://www.opengis.net/ows/2.0}ExceptionReport"
