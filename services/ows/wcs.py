@@ -183,6 +183,8 @@ def _subset_size(params: Params, subsets: list[Subset], extent: tuple[float, ...
         if low is None or high is None:
             raise InvalidSubsetting(f"SUBSET '{subset.text[:60]}': the bounds must be numbers",
                                     "subset")
+        if high < low:
+            raise InvalidSubsetting(f"SUBSET '{subset.text[:60]}': low is above high", "subset")
         key = "x" if subset.axis.lower() in X_AXES else "y"
         bounds[key] = [low, high]
     crs = params.get("SUBSETTINGCRS")
