@@ -111,9 +111,9 @@ class Gateway:
         request = Request(environ)
         request.max_content_length = MAX_POST_BYTES
         endpoint, values = None, {}
-        allowed = preflight(request, self.settings.cors_origins)
-        if allowed is not None:
-            return allowed(environ, start_response)
+        preflighted = preflight(request, self.settings.cors_origins)
+        if preflighted is not None:
+            return preflighted(environ, start_response)
         try:
             endpoint, values = self.routes.bind_to_environ(environ).match()
             self._admit(endpoint, request)

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import mapscript
 from lxml import etree
+from rasterio.errors import RasterioError
 
+from services import xmlbody
 from services.errors import (
     Dialect,
     InvalidEncodingSyntax,
@@ -27,7 +29,7 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.index.live import LiveLayers
-from services.ows import exception_image, featureinfo, live, unreadable, wcs
+from services.ows import exception_image, featureinfo, live, onepixel, unreadable, wcs
 from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
 from services.ows.kvp import Params, strict_number
 from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
@@ -95,7 +97,7 @@ class OwsService:
         """Answer one request; ``online_resource`` is the URL prefix capabilities advertise."""
         if not params.get("SERVICE") and post is None:
             params = params.replaced("SERVICE", default_service)
-        service = params.get("SERVICE") or default_service
+        service = params.get("SERVICE") or _service_of(post) or default_service
         dialect = dialect_of(service, params)
         request = (params.get("REQUEST") or "").lower()
         wms = service.upper() == "WMS"
@@ -104,9 +106,12 @@ class OwsService:
         asked = exception_image.xml_instead(params) if as_image else \
             featureinfo.as_gml(params) if info else params
         try:
-            params.check_unrepeated(allowed={"SUBSET"})
-            _check_no_remote_styles(params)
-            response = self._handle(service, request, asked, post, online_resource)
+            _check_request(params, post)
+            enlarged = self._one_pixel(service, request, params)
+            response = self._handle(service, request, enlarged.params if enlarged else asked,
+                                    post, online_resource)
+            if enlarged and response.status == 200:
+                response = _cropped(response, enlarged)
             if info and response.status == 200:
                 response = _feature_info(info, response, params)
         except OGCException as error:
@@ -118,6 +123,20 @@ class OwsService:
             if drawn:
                 return Response(200, drawn[0], drawn[1])
         return response
+
+    def _one_pixel(self, service: str, request: str, params: Params
+                   ) -> onepixel.Enlarged | None:
+        """A WCS 2.0 GetCoverage one pixel wide or high, enlarged for MapServer (or None)."""
+        if service.upper() != "WCS" or request != "getcoverage" or \
+                dialect_of(service, params) is not Dialect.OWS_20:
+            return None
+        coverage = self._coverage(params, "COVERAGEID")
+        facts = self.live.facts()
+        if coverage is None or coverage not in facts:
+            return None
+        grid = self.registry.layer(coverage)[0].grid
+        return onepixel.plan(params, wcs.parse_subsets(params), grid.snap(facts[coverage].extent),
+                             grid.step, grid.crs)
 
     def _handle(self, service: str, request: str, params: Params,
                 post: tuple[bytes, str] | None, online_resource: str | None) -> Response:
@@ -318,6 +337,30 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if len(values) < 4 or any(v is None for v in values[:4]):
         return None
     return values[0], values[1], values[2], values[3]
+
+
+def _check_request(params: Params, post: tuple[bytes, str] | None) -> None:
+    """What no request may have: a repeated key, a remote style, a body with a DOCTYPE."""
+    params.check_unrepeated(allowed={"SUBSET"})
+    _check_no_remote_styles(params)
+    if post and xmlbody.has_doctype(post[0]):
+        raise InvalidEncodingSyntax("the request body must not have a DOCTYPE", "request")
+
+
+def _cropped(response: Response, enlarged: onepixel.Enlarged) -> Response:
+    try:
+        body = onepixel.crop(response.body, enlarged.window)
+    except RasterioError:
+        raise NoApplicableCode("the one-pixel coverage could not be cut out") from None
+    headers = tuple((k, v) for k, v in response.headers if k.lower() != "content-length")
+    return Response(200, response.content_type, body, headers)
+
+
+def _service_of(post: tuple[bytes, str] | None) -> str | None:
+    """The service an XML POST body is for (so its errors take that service's shape)."""
+    if post and b"opengis.net/wcs" in post[0][:4000]:
+        return "WCS"
+    return None
 
 
 def _feature_info(kind: str, response: Response, params: Params) -> Response:

@@ -99,7 +99,7 @@ def check_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],
     high (below)."""
     native = _subset_size(params, subsets, extent, resolution, native_crs)
     width, height = output_size(params, native)
-    if native != (0.0, 0.0) and not any(s.high is None for s in subsets if not s.is_time):
+    if not any(s.high is None for s in subsets if not s.is_time):
         _check_not_one_pixel(width, height)
     pixels = width * height
     if max(width, height) > limits.max_coverage_side or pixels > limits.max_coverage_pixels:
@@ -183,6 +183,8 @@ def _subset_size(params: Params, subsets: list[Subset], extent: tuple[float, ...
         if low is None or high is None:
             raise InvalidSubsetting(f"SUBSET '{subset.text[:60]}': the bounds must be numbers",
                                     "subset")
+        if high < low:
+            raise InvalidSubsetting(f"SUBSET '{subset.text[:60]}': low is above high", "subset")
         key = "x" if subset.axis.lower() in X_AXES else "y"
         bounds[key] = [low, high]
     crs = params.get("SUBSETTINGCRS")
@@ -192,8 +194,9 @@ def _subset_size(params: Params, subsets: list[Subset], extent: tuple[float, ...
             to_native = Transformer.from_crs(f"EPSG:{code}", native_crs, always_xy=True)
             (x0, x1), (y0, y1) = to_native.transform(bounds["x"], bounds["y"])
             bounds = {"x": [x0, x1], "y": [y0, y1]}
-        except Exception:  # noqa: BLE001 — an unknown CRS is MapServer's to report
-            return 0.0, 0.0
+        except Exception:  # noqa: BLE001 — a CRS pyproj does not know (MapServer may)
+            # MapServer clips a subset to the coverage: the whole of it is an upper bound
+            bounds = {"x": [minx, maxx], "y": [miny, maxy]}
     width = abs(bounds["x"][1] - bounds["x"][0]) / resolution
     height = abs(bounds["y"][1] - bounds["y"][0]) / resolution
     return max(width, 1.0), max(height, 1.0)

@@ -238,3 +238,39 @@ def assert_path_shaped(response: requests.Response, where: str) -> None:
         document = json.loads(response.content)
         assert "exceptions" in document or document.get("status") == response.status_code, \
             where
+
+
+# -- request bodies -------------------------------------------------------------------------
+
+NUMBERS_JSON = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(),
+                         st.sampled_from([3.657, 51.08, 1e308, -1e308, 0]))
+GEOJSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), NUMBERS_JSON, st.text(max_size=10)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=5),
+        st.fixed_dictionaries({"type": st.sampled_from(
+            ["Point", "Polygon", "MultiPolygon", "GeometryCollection", "Feature",
+             "FeatureCollection", "LineString", "Bogus"])},
+            optional={"coordinates": children, "geometries": children, "geometry": children,
+                      "features": children, "properties": children})),
+    max_leaves=25)
+POSTS = ("geometry", "geometries", "geometries/histogram")
+
+
+def test_no_time_series_body_gets_a_5xx(gateway):
+    url = f"{gateway.url}/timeseries/v1.0/ts/S2_NDVI"
+    session = requests.Session()
+
+    @settings(max_examples=max(EXAMPLES // 3, 20), deadline=None, derandomize=True,
+              database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(operation=st.sampled_from(POSTS), body=GEOJSON)
+    def check(operation: str, body: object) -> None:
+        response = session.post(f"{url}/{operation}", data=json.dumps(body), timeout=60,
+                                params={"startDate": "2018-01-01", "endDate": "2018-12-31"},
+                                headers={"Content-Type": "application/json"})
+        where = f"{operation}: {json.dumps(body)[:80]} → {response.status_code}"
+        assert response.status_code < 500, where
+        if response.status_code >= 400:
+            assert response.headers["Content-Type"] == "application/problem+json", where
+
+    check()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 import requests
 from lxml import etree
 from PIL import Image
@@ -102,6 +103,11 @@ def test_wcs20_scaleaxes_and_scaleextent_count_against_the_pixel_limit(gateway):
         response = ows(gateway, {**WCS20, name: value})
         assert response.status_code == 413, name
         assert exception(response)[0] == "InvalidParameterValue"
+    # a subsetting CRS pyproj does not know: the whole coverage bounds the estimate
+    response = requests.get(f"{gateway.url}/ows", timeout=30, params=[
+        *WCS20.items(), ("SUBSETTINGCRS", "CRS:84"), ("SUBSET", "Long(-10,20)"),
+        ("SUBSET", "Lat(40,60)"), ("SCALEFACTOR", "100")])
+    assert response.status_code == 413
 
 
 def test_wcs20_bad_scaling_values_are_the_scaling_exceptions(gateway):
@@ -344,22 +350,39 @@ def ows_at(url: str, params: dict) -> requests.Response:
     return requests.get(f"{url}/ows", params=params, timeout=60)
 
 
-def test_wcs20_one_pixel_wide_or_high_is_refused_clearly(gateway):
-    """MapServer 8.0 gives such a coverage an identity geotransform and NaN values."""
+def _coverage(gateway, *extra: tuple[str, str]) -> requests.Response:
+    return requests.get(f"{gateway.url}/ows", timeout=30, params=[*WCS20.items(), *extra])
+
+
+def test_wcs20_one_pixel_coverages_are_cut_from_a_larger_read(gateway):
+    """MapServer 8.0 writes a coverage one pixel wide or high with an identity geotransform
+    and NaN values: eoscope reads two pixels and crops the one asked for."""
     x, y = 546000, 5659000  # inside the tiny archive's 31UES corner (as WCS10's BBOX)
-    for subsets in ((f"x({x},{x + 10})", f"y({y},{y + 10})"),
-                    (f"x({x},{x + 20})", f"y({y},{y + 10})")):
-        response = requests.get(f"{gateway.url}/ows", timeout=30, params=[
-            *WCS20.items(), *(("SUBSET", s) for s in subsets)])
-        assert response.status_code == 400, subsets
-        code, locator = exception(response)
-        assert (code, locator) == ("InvalidParameterValue", "subset")
-        text = etree.fromstring(response.content).findtext(".//{*}ExceptionText")
-        assert "at least 2 x 2" in text
-    response = requests.get(f"{gateway.url}/ows", timeout=30, params=[
-        *WCS20.items(), ("SUBSET", f"x({x},{x + 20})"), ("SUBSET", f"y({y},{y + 20})")])
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("image/tiff")
+    grid = _coverage(gateway, ("SUBSET", f"x({x},{x + 30})"), ("SUBSET", f"y({y - 10},{y + 20})"))
+    with rasterio.open(io.BytesIO(grid.content)) as dataset:
+        assert (dataset.width, dataset.height) == (3, 3)
+        truth = dataset.read(1)       # rows from y + 20 down to y - 10
+    for (width, height), window in (((1, 1), truth[1:2, 0:1]), ((2, 1), truth[1:2, 0:2]),
+                                    ((1, 3), truth[0:3, 0:1])):
+        top = y + 10 if height == 1 else y + 20
+        response = _coverage(gateway, ("SUBSET", f"x({x},{x + 10 * width})"),
+                             ("SUBSET", f"y({top - 10 * height},{top})"))
+        assert response.status_code == 200, (width, height)
+        with rasterio.open(io.BytesIO(response.content)) as dataset:
+            assert (dataset.width, dataset.height) == (width, height)
+            assert tuple(dataset.transform)[:6] == (10.0, 0.0, x, 0.0, -10.0, top)
+            assert dataset.crs.to_epsg() == 32631
+            np.testing.assert_array_equal(dataset.read(1), window)
+
+
+def test_wcs20_other_one_pixel_coverages_are_refused_clearly(gateway):
+    x, y = 546000, 5659000
+    response = _coverage(gateway, ("SUBSET", f"x({x},{x + 10})"), ("SUBSET", f"y({y},{y + 10})"),
+                         ("OUTPUTCRS", "http://www.opengis.net/def/crs/EPSG/0/3857"))
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidParameterValue", "subset")
+    text = etree.fromstring(response.content).findtext(".//{*}ExceptionText")
+    assert "at least 2 x 2" in text
 
 
 # -- CORS -----------------------------------------------------------------------------------
@@ -411,3 +434,20 @@ def test_getfeatureinfo_in_json_and_html_has_the_gml_values(gateway):
     formats = etree.fromstring(caps.content).xpath(
         "//*[local-name()='GetFeatureInfo']/*[local-name()='Format']/text()")
     assert {"application/json", "text/html"} <= set(formats)
+
+
+def test_an_ows_post_with_a_doctype_is_refused_before_mapserver_parses_it(gateway):
+    body = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+            '<wcs:DescribeCoverage xmlns:wcs="http://www.opengis.net/wcs/2.0" service="WCS"'
+            ' version="2.0.1"><wcs:CoverageId>&e;</wcs:CoverageId></wcs:DescribeCoverage>')
+    response = requests.post(f"{gateway.url}/ows", data=body, timeout=30,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code == 400
+    assert exception(response) == ("InvalidEncodingSyntax", "request")
+    assert etree.fromstring(response.content).tag == "{http://www.opengis.net/ows/2.0}ExceptionReport"
+
+
+def test_wcs20_a_small_reversed_trim_is_invalid_subsetting(gateway):
+    response = _coverage(gateway, ("SUBSET", "x(546010,546000)"), ("SUBSET", "y(5659000,5659010)"))
+    assert response.status_code == 404
+    assert exception(response) == ("InvalidSubsetting", "subset")

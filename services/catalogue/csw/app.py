@@ -19,8 +19,6 @@ from urllib.parse import parse_qsl, urlencode
 from wsgiref.util import application_uri
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
 from services.catalogue.csw.config import pycsw_config, with_url
 from services.catalogue.csw.iso import complete_iso
 from services.catalogue.csw.repository import IndexRepository, RecordSource
@@ -30,6 +28,7 @@ from services.numbers import strict_integer
 from services.ows.kvp import first_repeated
 from services.registry import Registry
 from services.settings import Settings
+from services.xmlbody import plain_xml
 
 with warnings.catch_warnings():  # pycsw 2.6.2 imports the deprecated cgi and pkg_resources
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -87,7 +86,7 @@ class CswApp:
             return _report(_CLIENT_ERROR[version], "InvalidParameterValue", *problem, version)
         env = _fixed_environ(environ, pairs, length)
         body = env["wsgi.input"].getvalue() if env.get("REQUEST_METHOD") == "POST" else None
-        if body is not None and not _plain_xml(body):
+        if body is not None and not plain_xml(body):
             version = "2.0.2" if b"cat/csw/2.0.2" in body else "3.0.0"  # as pycsw would
             return _report(_CLIENT_ERROR[version], "NoApplicableCode", "request",
                            "the request body is not well-formed XML without a DOCTYPE", version)
@@ -148,19 +147,6 @@ def _bad_parameter(pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
             if number is None or number < MINIMUM[name]:
                 return name, f"{name} must be an integer of at least {MINIMUM[name]}"
     return None
-
-
-def _plain_xml(body: bytes) -> bool:
-    """Whether a POST body is well-formed XML with no DOCTYPE (so no entity to resolve, no
-    external fetch): pycsw gets nothing else."""
-    if b"<!DOCTYPE" in body.upper():
-        return False
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        etree.fromstring(body, parser)
-    except etree.XMLSyntaxError:
-        return False
-    return True
 
 
 def _fixed_environ(environ: dict, pairs: list[tuple[str, str]], length: int) -> dict:
