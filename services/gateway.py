@@ -71,7 +71,7 @@ class Gateway:
         self.downloads = DownloadService(ProductSearch(settings.index), settings.archive)
         self.mep = MepCatalog(self.registry, ProductSearch(settings.index))
         self.processing = ProcessingService.create(settings, self.registry)
-        self.ogcapi = OgcApiMount(settings)
+        self._pygeoapi: OgcApiMount | None = None  # pygeoapi, loaded on the first /ogcapi request
         self.wps = WpsMount(settings, self.processing)
         self.pages = Environment(loader=PackageLoader("services", "templates"),
                                  autoescape=select_autoescape())
@@ -222,7 +222,9 @@ class Gateway:
         return self.viewer(request, rest)
 
     def _ogcapi(self, request: Request, rest: str = "") -> WsgiResponse:
-        return WsgiResponse.from_app(self.ogcapi, request.environ)
+        if self._pygeoapi is None:  # a worker that serves no process never imports pygeoapi
+            self._pygeoapi = OgcApiMount(self.settings)
+        return WsgiResponse.from_app(self._pygeoapi, request.environ)
 
     def _wps(self, request: Request) -> WsgiResponse:
         return self.wps(request)
