@@ -158,7 +158,7 @@ class Gateway:
         if deep:
             try:
                 self.index.version()
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError):
                 return "the product index cannot be read: run `eoscope ingest`"
         return None
 
