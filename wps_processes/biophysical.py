@@ -26,6 +26,7 @@ from services.missions import PROFILES
 from services.processing.context import Context, Output, bbox, instant
 from services.registry import Collection, load
 from wps_processes import temporal_composite as composite
+from wps_processes.inputs import DATE
 
 TOC = "TERRASCOPE_S2_TOC_V2"
 BANDS = ("B03", "B04", "B08")
@@ -63,7 +64,7 @@ PROCESS_METADATA = {
             "title": {"en": "Date", "nl": "Datum", "fr": "Date"},
             "description": {"en": "The acquisition date.", "nl": "De opnamedatum.",
                             "fr": "La date d'acquisition."},
-            "schema": {"type": "string", "pattern": composite.DATE},
+            "schema": {"type": "string", "pattern": DATE},
             "minOccurs": 1, "maxOccurs": 1},
         "variable": {
             "title": {"en": "Variable", "nl": "Variabele", "fr": "Variable"},

@@ -13,9 +13,10 @@ from affine import Affine
 from services.errors import InvalidParameterValue, RequestTooLarge
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
+from wps_processes.inputs import DATE
 
 PERIODS = ("before", "after")
-_DATE = {"type": "string", "pattern": composite.DATE}
+_DATE = {"type": "string", "pattern": DATE}
 
 
 def _date_input(period: str, bound: str) -> dict:

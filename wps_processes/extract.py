@@ -10,6 +10,7 @@ from affine import Affine
 from services.errors import InvalidParameterValue
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
+from wps_processes.inputs import DATE
 
 PROCESS_METADATA = {
     "version": "1.0.0",
@@ -32,7 +33,7 @@ PROCESS_METADATA = {
             "title": {"en": "Date", "nl": "Datum", "fr": "Date"},
             "description": {"en": "The acquisition date.", "nl": "De opnamedatum.",
                             "fr": "La date d'acquisition."},
-            "schema": {"type": "string", "pattern": composite.DATE},
+            "schema": {"type": "string", "pattern": DATE},
             "minOccurs": 1, "maxOccurs": 1},
     },
     "outputs": {

@@ -14,8 +14,7 @@ import rasterio
 
 from services.errors import InvalidParameterValue, RequestTooLarge
 from services.processing.context import Context, products_in
-
-DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"
+from wps_processes.inputs import BBOX, period
 
 PROCESS_METADATA = {
     "version": "1.0.0",
@@ -45,26 +44,8 @@ PROCESS_METADATA = {
                             "fr": "Un identifiant du catalogue ou d'une collection."},
             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
             "minOccurs": 1, "maxOccurs": 1},
-        "bbox": {
-            "title": {"en": "Bounding box", "nl": "Begrenzingsvak", "fr": "Emprise"},
-            "description": {"en": "west, south, east, north in degrees (CRS84).",
-                            "nl": "west, zuid, oost, noord in graden (CRS84).",
-                            "fr": "ouest, sud, est, nord en degrés (CRS84)."},
-            "schema": {"type": "array", "minItems": 4, "maxItems": 4,
-                       "items": {"type": "number", "minimum": -180, "maximum": 180}},
-            "minOccurs": 1, "maxOccurs": 1},
-        "start": {
-            "title": {"en": "Start", "nl": "Begin", "fr": "Début"},
-            "description": {"en": "First date (or date-time), included.",
-                            "nl": "Eerste datum, inbegrepen.", "fr": "Première date, incluse."},
-            "schema": {"type": "string", "pattern": DATE, "maxLength": 30},
-            "minOccurs": 1, "maxOccurs": 1},
-        "end": {
-            "title": {"en": "End", "nl": "Einde", "fr": "Fin"},
-            "description": {"en": "Last date (or date-time), included.",
-                            "nl": "Laatste datum, inbegrepen.", "fr": "Dernière date, incluse."},
-            "schema": {"type": "string", "pattern": DATE, "maxLength": 30},
-            "minOccurs": 1, "maxOccurs": 1},
+        "bbox": BBOX,
+        **period(times=True),
         "band": {
             "title": {"en": "Band", "nl": "Band", "fr": "Bande"},
             "description": {"en": "A band of the collection; default its first data band.",

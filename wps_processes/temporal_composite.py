@@ -28,8 +28,8 @@ from services.processing.context import Context, Output, bbox
 from services.registry import load
 from services.timeseries import params
 from services.timeseries.layers import LayerTable, SeriesLayer
+from wps_processes.inputs import BBOX, LAYER, period
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
 METHODS = {"max": np.nanmax, "median": np.nanmedian, "mean": np.nanmean, "min": np.nanmin}
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
@@ -53,35 +53,9 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute"],
     "outputTransmission": ["value"],
     "inputs": {
-        "layer": {
-            "title": {"en": "Layer", "nl": "Laag", "fr": "Couche"},
-            "description": {"en": "A single-band layer, by name or time series alias "
-                                  "(e.g. CGS_S2_NDVI).",
-                            "nl": "Een laag met één band (bv. CGS_S2_NDVI).",
-                            "fr": "Une couche à une bande (p. ex. CGS_S2_NDVI)."},
-            "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
-                       "maxLength": 80},
-            "minOccurs": 1, "maxOccurs": 1},
-        "bbox": {
-            "title": {"en": "Bounding box", "nl": "Begrenzingsvak", "fr": "Emprise"},
-            "description": {"en": "west, south, east, north in degrees (CRS84).",
-                            "nl": "west, zuid, oost, noord in graden (CRS84).",
-                            "fr": "ouest, sud, est, nord en degrés (CRS84)."},
-            "schema": {"type": "array", "minItems": 4, "maxItems": 4,
-                       "items": {"type": "number", "minimum": -180, "maximum": 180}},
-            "minOccurs": 1, "maxOccurs": 1},
-        "start": {
-            "title": {"en": "Start", "nl": "Begin", "fr": "Début"},
-            "description": {"en": "First date, included.", "nl": "Eerste datum, inbegrepen.",
-                            "fr": "Première date, incluse."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
-        "end": {
-            "title": {"en": "End", "nl": "Einde", "fr": "Fin"},
-            "description": {"en": "Last date, included.", "nl": "Laatste datum, inbegrepen.",
-                            "fr": "Dernière date, incluse."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
+        "layer": LAYER,
+        "bbox": BBOX,
+        **period(),
         "method": {
             "title": {"en": "Method", "nl": "Methode", "fr": "Méthode"},
             "description": {"en": "How the dates are combined per pixel.",

@@ -18,8 +18,8 @@ from services.processing.context import Context
 from services.timeseries import geojson, params, stats
 from services.timeseries.layers import LayerTable, SeriesLayer
 from services.timeseries.limits import TimeSeriesLimits
+from wps_processes.inputs import LAYER, period
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
 STATISTICS = ("average", "median", "stdDev", "min", "max", "p10", "p90", "totalCount",
               "validCount")
 
@@ -45,15 +45,7 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute"],
     "outputTransmission": ["value"],
     "inputs": {
-        "layer": {
-            "title": {"en": "Layer", "nl": "Laag", "fr": "Couche"},
-            "description": {"en": "A single-band layer, by its name or a time series alias "
-                                  "(e.g. CGS_S2_NDVI or TERRASCOPE_S2_NDVI_V2).",
-                            "nl": "Een laag met één band, bij naam of tijdreeksalias.",
-                            "fr": "Une couche à une bande, par son nom ou un alias."},
-            "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$",
-                       "maxLength": 80},
-            "minOccurs": 1, "maxOccurs": 1},
+        "layer": LAYER,
         "features": {
             "title": {"en": "Features", "nl": "Objecten", "fr": "Entités"},
             "description": {"en": "A GeoJSON FeatureCollection (or GeometryCollection) of "
@@ -66,18 +58,7 @@ PROCESS_METADATA = {
                        "properties": {"type": {"enum": ["FeatureCollection",
                                                         "GeometryCollection"]}}},
             "minOccurs": 1, "maxOccurs": 1},
-        "start": {
-            "title": {"en": "Start", "nl": "Begin", "fr": "Début"},
-            "description": {"en": "First date, included.", "nl": "Eerste datum, inbegrepen.",
-                            "fr": "Première date, incluse."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
-        "end": {
-            "title": {"en": "End", "nl": "Einde", "fr": "Fin"},
-            "description": {"en": "Last date, included.", "nl": "Laatste datum, inbegrepen.",
-                            "fr": "Dernière date, incluse."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
+        **period(),
     },
     "outputs": {
         "statistics": {
