@@ -26,7 +26,7 @@ from services.missions import PROFILES
 from services.processing.context import Context, Output, bbox, instant
 from services.registry import Collection, load
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import DATE
+from wps_processes.inputs import BBOX, DAY
 
 TOC = "TERRASCOPE_S2_TOC_V2"
 BANDS = ("B03", "B04", "B08")
@@ -59,13 +59,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute"],
     "outputTransmission": ["value"],
     "inputs": {
-        "bbox": composite.PROCESS_METADATA["inputs"]["bbox"],
-        "date": {
-            "title": {"en": "Date", "nl": "Datum", "fr": "Date"},
-            "description": {"en": "The acquisition date.", "nl": "De opnamedatum.",
-                            "fr": "La date d'acquisition."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
+        "bbox": BBOX,
+        "date": DAY,
         "variable": {
             "title": {"en": "Variable", "nl": "Variabele", "fr": "Variable"},
             "description": {"en": "LAI (m²/m²), FAPAR or FCOVER (fractions).",

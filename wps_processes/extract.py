@@ -10,7 +10,7 @@ from affine import Affine
 from services.errors import InvalidParameterValue
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import DATE
+from wps_processes.inputs import BBOX, DAY, LAYER
 
 PROCESS_METADATA = {
     "version": "1.0.0",
@@ -27,14 +27,9 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute"],
     "outputTransmission": ["value"],
     "inputs": {
-        "layer": composite.PROCESS_METADATA["inputs"]["layer"],
-        "bbox": composite.PROCESS_METADATA["inputs"]["bbox"],
-        "date": {
-            "title": {"en": "Date", "nl": "Datum", "fr": "Date"},
-            "description": {"en": "The acquisition date.", "nl": "De opnamedatum.",
-                            "fr": "La date d'acquisition."},
-            "schema": {"type": "string", "pattern": DATE},
-            "minOccurs": 1, "maxOccurs": 1},
+        "layer": LAYER,
+        "bbox": BBOX,
+        "date": DAY,
     },
     "outputs": {
         "extract": {

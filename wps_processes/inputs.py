@@ -41,3 +41,10 @@ def period(times: bool = False) -> dict[str, dict]:
                                 "nl": "Laatste datum, inbegrepen.",
                                 "fr": "Dernière date, incluse."},
                 "schema": dict(schema), "minOccurs": 1, "maxOccurs": 1}}
+
+DAY = {
+    "title": {"en": "Date", "nl": "Datum", "fr": "Date"},
+    "description": {"en": "The acquisition date.", "nl": "De opnamedatum.",
+                    "fr": "La date d'acquisition."},
+    "schema": {"type": "string", "pattern": DATE},
+    "minOccurs": 1, "maxOccurs": 1}
