@@ -78,12 +78,17 @@ def test_new_date_appears_and_replaced_product_is_rerendered(served):
     with rasterio.MemoryFile() as memory:
         with memory.open(**{**profile, "driver": "GTiff"}) as draft:
             draft.write(np.where(values == 255, 255, 50).astype("uint8"), 1)
-        rasterio.shutil.copy(memory.name, path, driver="COG")
+        # an archive replaces a product atomically, so a reader never sees half a file
+        draft_path = path.with_name(f".{path.name}.part")
+        rasterio.shutil.copy(memory.name, draft_path, driver="COG")
+    draft_path.replace(path)
     report = refresh([settings.archive], registry, index, settings)
     assert report.tiles_invalidated > 0
     assert [p.name for r in report.ingested for p in r.changed] == [name.product_name("NDVI")]
 
-    after = requests.get(tile_url(url, index, first), timeout=60).content
+    response = requests.get(tile_url(url, index, first), timeout=60)
+    assert response.headers["Content-Type"] == "image/png", response.content[:400]
+    after = response.content
     assert after != before[first]
     colours = read_image(after)
     opaque = colours[3] > 0
