@@ -26,6 +26,7 @@ from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.catalogue.stac.service import StacService
 from services.cors import add_headers, preflight
+from services.delivery import deliver
 from services.error_shapes import error_response
 from services.errors import (
     InvalidParameterValue,
@@ -137,7 +138,7 @@ class Gateway:
             response = _json({"type": "about:blank", "title": "Internal Server Error",
                               "status": 500, "detail": "see the server log"}, 500)
         add_headers(request, response, self.settings.cors_origins)
-        return response(environ, start_response)
+        return deliver(request, response)(environ, start_response)
 
     def _admit(self, endpoint: str, request: Request) -> None:
         """What every request must pass before a service sees it: a product index to answer
