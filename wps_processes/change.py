@@ -13,7 +13,7 @@ from affine import Affine
 from services.errors import InvalidParameterValue, RequestTooLarge
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import DATE
+from wps_processes.inputs import BBOX, DATE, LAYER
 
 PERIODS = ("before", "after")
 _DATE = {"type": "string", "pattern": DATE}
@@ -50,8 +50,8 @@ PROCESS_METADATA = {
     "jobControlOptions": ["sync-execute", "async-execute"],
     "outputTransmission": ["value"],
     "inputs": {
-        "layer": composite.PROCESS_METADATA["inputs"]["layer"],
-        "bbox": composite.PROCESS_METADATA["inputs"]["bbox"],
+        "layer": LAYER,
+        "bbox": BBOX,
         **{f"{period}_{bound}": _date_input(period, bound)
            for period in PERIODS for bound in ("start", "end")},
         "method": {**composite.PROCESS_METADATA["inputs"]["method"],
