@@ -1,5 +1,5 @@
 """``eoscope``: the operator's command (demo-data, ingest, generate, check, seed, serve, reload,
-jobs).
+jobs, users, usage).
 
 Every verb that reads the registry refuses an invalid one the same way: every problem on
 standard error, exit status 2, no traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -157,6 +158,119 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
     return run_jobs([])
 
 
+def _users(settings: Settings):
+    from services.users.store import UserStore
+
+    return UserStore(settings.users)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if not args.password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise ValueError("no password on standard input")
+    return password
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    store = _users(settings)
+    if args.action == "add":
+        key = store.add(args.name, args.organisation, args.email or "", args.country or "",
+                        args.admin, _password(args))
+        _set_quotas(store, args)
+        _say(f"user {args.name} added; their API key (shown once, keep it):")
+        print(key)
+    elif args.action == "list":
+        print(f"{'name':24} {'organisation':24} {'country':7} {'admin':5} {'state':8} "
+              f"{'key':3} {'pwd':3} created")
+        for user in store.list():
+            print(f"{user.name:24} {user.organisation:24} {user.country:7} "
+                  f"{'yes' if user.admin else '':5} "
+                  f"{'disabled' if user.disabled else 'active':8} "
+                  f"{'yes' if user.has_key else '':3} {'yes' if user.has_password else '':3} "
+                  f"{user.created}")
+    elif args.action == "disable":
+        store.set_disabled(args.name, not args.enable)
+        _say(f"user {args.name} {'enabled' if args.enable else 'disabled'}")
+    elif args.action == "rotate-key":
+        key = store.rotate_key(args.name)
+        _say(f"new API key of {args.name} (the old one no longer works):")
+        print(key)
+    elif args.action == "quota":
+        store.require(args.name)
+        _set_quotas(store, args)
+        _say(f"quotas of {args.name}: {store.require(args.name).quotas}")
+    return 0
+
+
+def _set_quotas(store, args: argparse.Namespace) -> None:
+    store.set_quotas(args.name, products=args.products_per_day, bytes=args.bytes_per_day,
+                     jobs=args.jobs, rate=args.requests_per_minute)
+
+
+def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    from services.users.usage import FIGURES, rows, summary
+
+    since, until = args.since.isoformat(), (args.until or date.max).isoformat()
+    store = _users(settings)
+    figures = summary(store, since, until)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["user", "organisation", "country", "service", "requests", "bytes",
+                         "products"])
+        writer.writerows(rows(store, since, until))
+        return 0
+    labels = {"active_users": "active users", "organisations": "organisations",
+              "countries": "countries", "requests": "requests", "bytes": "bytes delivered",
+              "products": "products delivered",
+              "anonymous_viewers": "anonymous viewers (distinct per day)"}
+    print(f"usage from {since}" + (f" to {args.until}" if args.until else ""))
+    for name in FIGURES:
+        print(f"  {labels[name]:38} {figures[name]:>16,}")
+    return 0
+
+
+def _quota_options(parser: argparse.ArgumentParser) -> None:
+    for flag, what in (("--products-per-day", "products downloaded a day"),
+                       ("--bytes-per-day", "bytes downloaded a day"),
+                       ("--jobs", "jobs queued or running at once"),
+                       ("--requests-per-minute", "requests a minute")):
+        parser.add_argument(flag, type=int, help=f"quota: {what} (0: none, -1: the default)")
+
+
+def _users_parser(verbs) -> None:
+    users = verbs.add_parser("users", help="manage the users (API keys, passwords, quotas)")
+    actions = users.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a user; prints their API key")
+    add.add_argument("name")
+    add.add_argument("--organisation", default="")
+    add.add_argument("--email")
+    add.add_argument("--country", help="ISO 3166 code, e.g. BE")
+    add.add_argument("--admin", action="store_true", help="may see every job")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read a password (for HTTP Basic) from standard input")
+    _quota_options(add)
+    actions.add_parser("list", help="list the users")
+    disable = actions.add_parser("disable", help="refuse a user's credentials")
+    disable.add_argument("name")
+    disable.add_argument("--enable", action="store_true", help="accept them again")
+    rotate = actions.add_parser("rotate-key", help="a new API key; the old one stops working")
+    rotate.add_argument("name")
+    quota = actions.add_parser("quota", help="set a user's own quotas")
+    quota.add_argument("name")
+    _quota_options(quota)
+    users.set_defaults(run=cmd_users)
+    usage = verbs.add_parser("usage", help="usage statistics (users, organisations, bytes, "
+                             "products, anonymous viewers)")
+    usage.add_argument("--since", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    usage.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD (inclusive)")
+    usage.add_argument("--csv", action="store_true", help="per user and service, as CSV")
+    usage.set_defaults(run=cmd_usage)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eoscope", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -199,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.add_parser("jobs", help="run the job runner (processes on Dask) in the foreground"
                      ).set_defaults(run=cmd_jobs)
 
+    _users_parser(verbs)
+
     serve = verbs.add_parser("serve", help="serve the gateway with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -218,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as error:
         _say(str(error))
         return EXIT_INVALID
-    except ValueError as error:  # a demo spec or a mission list out of range
+    except ValueError as error:  # a demo spec or a mission list out of range, a user error
+        _say(f"eoscope {args.verb}: {error}")
+        return EXIT_INVALID
+    except sqlite3.Error as error:  # e.g. a user store that cannot be written
         _say(f"eoscope {args.verb}: {error}")
         return EXIT_INVALID
 

@@ -52,6 +52,7 @@ class OGCException(Exception):
     """A client-visible error: an OGC code, a locator (the parameter at fault), a message."""
 
     code = "NoApplicableCode"
+    headers: tuple[tuple[str, str], ...] = ()   # extra response headers (challenges, waits)
 
     def __init__(self, message: str, locator: str | None = None):
         super().__init__(message)
@@ -112,6 +113,42 @@ class ServiceUnavailable(OGCException):
     @property
     def http_status(self) -> int:
         return 503
+
+
+class Unauthenticated(OGCException):
+    """No credentials where the access policy asks for them, or credentials that do not hold
+    (a bad token, key or password): HTTP 401 with a ``WWW-Authenticate`` challenge per scheme
+    (``challenges``, e.g. Bearer and Basic). NoApplicableCode: no OGC standard has a code."""
+
+    def __init__(self, message: str, challenges: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.headers = tuple(("WWW-Authenticate", c) for c in challenges)
+
+    @property
+    def http_status(self) -> int:
+        return 401
+
+
+class Forbidden(OGCException):
+    """Known credentials that may not do this (a disabled account): HTTP 403."""
+
+    @property
+    def http_status(self) -> int:
+        return 403
+
+
+class QuotaExceeded(OGCException):
+    """A user's quota is used up: HTTP 429 with ``Retry-After`` (seconds until it refills);
+    the message names the quota."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, "quota")
+        self.retry_after = max(1, int(retry_after))
+        self.headers = (("Retry-After", str(self.retry_after)),)
+
+    @property
+    def http_status(self) -> int:
+        return 429
 
 
 def status_for(code: str | None) -> int:

@@ -47,6 +47,7 @@ from services.processing.wps import WpsMount
 from services.settings import Settings
 from services.tiles.app import TileService
 from services.timeseries import TimeSeriesApp, TimeSeriesService
+from services.users.gate import AccessGate
 from services.viewer import ViewerApp
 
 LOG = logging.getLogger("eoscope.gateway")
@@ -58,6 +59,7 @@ class Gateway:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.access = AccessGate(settings)   # users, policy, quotas, usage (services/users)
         self.registry = registry_module.load(settings.layers_dir)
         self.index = ProductIndex(settings.index, create=False)
         self.live = LiveLayers(self.index)
@@ -117,7 +119,7 @@ class Gateway:
             return preflighted(environ, start_response)
         try:
             endpoint, values = self.routes.bind_to_environ(environ).match()
-            self._admit(endpoint, request)
+            self._admit(endpoint, request, values)
             response = getattr(self, f"_{endpoint}")(request, **values)
         except RequestRedirect as redirect:  # e.g. a doubled slash: 308 with its Location
             response = redirect.get_response(environ)
@@ -137,13 +139,16 @@ class Gateway:
             LOG.exception("unhandled error on %s", request.url)
             response = _json({"type": "about:blank", "title": "Internal Server Error",
                               "status": 500, "detail": "see the server log"}, 500)
+        self.access.record(request, response)
         add_headers(request, response, self.settings.cors_origins)
         return deliver(request, response)(environ, start_response)
 
-    def _admit(self, endpoint: str, request: Request) -> None:
-        """What every request must pass before a service sees it: a product index to answer
-        from, a body within bounds (chunked too), no repeated query key (for the services
-        that do not check their own)."""
+    def _admit(self, endpoint: str, request: Request, values: dict) -> None:
+        """What every request must pass before a service sees it: credentials where the
+        access policy asks for them and quotas not used up (services/users), a product index
+        to answer from, a body within bounds (chunked too), no repeated query key (for the
+        services that do not check their own)."""
+        self.access.admit(endpoint, request, values)
         if endpoint != "health" and self._index_problem(deep=False):
             raise ServiceUnavailable("the product index is not available; try again later")
         _bounded_body(request.environ)

@@ -32,6 +32,64 @@ class Limits(BaseSettings):
     max_jobs_running: int = Field(2, description="jobs the runner executes at once")
 
 
+class Access(BaseSettings):
+    """Who may use what (docs/operators.md, "Users and access"): the policy per service class,
+    the OpenID Connect provider whose bearer tokens are accepted, API keys, quotas."""
+
+    model_config = SettingsConfigDict(env_prefix="EOSCOPE_ACCESS_", frozen=True)
+
+    policy: Literal["open", "terrascope"] = Field(
+        "open", description="open: anyone may use everything (the demo); terrascope: viewing "
+        "open, downloads and processing for registered users")
+    view: Literal["open", "authenticated"] | None = Field(
+        None, description="override the policy for viewing (WMS, WMTS, tiles, viewer, "
+        "catalogues, STAC, time series, small WCS coverages)")
+    data: Literal["open", "authenticated"] | None = Field(
+        None, description="override the policy for data (/download, WCS coverages above "
+        "wcs_open_pixels, /ogcapi execution and jobs, /wps Execute)")
+    wcs_open_pixels: int = Field(1_000_000, description="a WCS GetCoverage that names its "
+                                 "output size at most this many pixels is viewing; others "
+                                 "(native resolution) are data")
+    store_path: Path | None = Field(None, description="SQLite user and usage store; default "
+                                    "var/users.sqlite")
+    realm: str = Field("eoscope", description="realm of the WWW-Authenticate challenges")
+    apikey_header: str = "X-API-Key"
+    apikey_param: str = Field("apikey", description="query parameter carrying an API key "
+                              "(GDAL, QGIS); removed before any service sees the query")
+    oidc_issuer: str | None = Field(None, description="issuer URL of the OpenID Connect "
+                                    "provider (e.g. https://sso.example.org/realms/eo); unset: "
+                                    "no bearer tokens")
+    oidc_audience: str | None = Field(None, description="audience a token must carry (the "
+                                      "client id eoscope is registered as)")
+    oidc_jwks_url: str | None = Field(None, description="the provider's JWKS; default: "
+                                      "jwks_uri of its openid-configuration")
+    oidc_algorithms: tuple[str, ...] = Field(("RS256", "PS256", "ES256"),
+                                             description="signature algorithms accepted")
+    oidc_leeway: float = Field(60.0, description="seconds of clock skew tolerated on exp/nbf")
+    oidc_jwks_cooldown: float = Field(30.0, description="seconds between two JWKS fetches "
+                                      "for an unknown key id (key rotation)")
+    oidc_username_claim: str = "preferred_username"
+    oidc_organisation_claim: str = "organisation"
+    oidc_country_claim: str = "country"
+    oidc_admin_role: str = Field("eoscope-admin", description="role (Keycloak realm or "
+                                 "client role, or group) that makes a token's user an admin")
+    quota_products_per_day: int = Field(0, description="products one user may download a "
+                                        "day (0: no limit; users can have their own)")
+    quota_bytes_per_day: int = Field(0, description="bytes one user may download a day")
+    quota_jobs: int = Field(0, description="jobs one user may have queued or running")
+    quota_requests_per_minute: int = Field(0, description="requests one user may make a "
+                                           "minute")
+    usage_flush_seconds: float = Field(2.0, description="how long a worker batches usage "
+                                       "records before writing them")
+
+    def required(self, service_class: str) -> bool:
+        """Whether ``service_class`` (view or data) asks for credentials."""
+        override = self.view if service_class == "view" else self.data
+        if override is not None:
+            return override == "authenticated"
+        return self.policy == "terrascope" and service_class == "data"
+
+
 class Settings(BaseSettings):
     """Where the registry, the archive, the index and the generated files are."""
 
@@ -60,6 +118,7 @@ class Settings(BaseSettings):
     contact_person: str = "eoscope operators"
     contact_email: str = "operators@example.org"
     limits: Limits = Field(default_factory=Limits)
+    access: Access = Field(default_factory=Access)
     viewer_dist: Path = Field(PROJECT_ROOT / "viewer" / "dist",
                               description="the built web viewer (make viewer)")
     viewer_base_url: str | None = Field(
@@ -110,6 +169,10 @@ class Settings(BaseSettings):
     @property
     def jobs(self) -> Path:
         return self.jobs_path or self.var_dir / "jobs.sqlite"
+
+    @property
+    def users(self) -> Path:
+        return self.access.store_path or self.var_dir / "users.sqlite"
 
     @property
     def mapfile(self) -> Path:

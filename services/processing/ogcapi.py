@@ -9,6 +9,7 @@ variables and only then imports it. Fixes on pygeoapi's answers, in :class:`OgcA
 2. exceptions become problem JSON (RFC 7807) with the OGC exception type URIs;
 3. 429/503 carry ``Retry-After``;
 4. ``GET /jobs/{unknown}`` answers 404 with code InvalidParameterValue: it is no-such-job;
+   so does a job of another user (jobs belong to their submitter: :mod:`services.users`);
 5. a client that does not ask for HTML (``Accept: */*``, as scripts send) gets JSON; pygeoapi
    would send job results as an HTML page.
 """
@@ -33,6 +34,7 @@ from services.processing import catalog as catalog_module
 from services.processing.service import ProcessingService
 from services.processing.store import Job
 from services.settings import Settings
+from services.users import current
 
 PLACEHOLDER = "http://eoscope.invalid"
 MANAGER = "services.processing.ogcapi.EoscopeManager"
@@ -86,24 +88,25 @@ class EoscopeManager(BaseManager):
 
     def get_jobs(self, status: JobStatus = None, limit: int | None = None,
                  offset: int | None = None) -> dict:
-        total, jobs = self.service.store.list(limit or 100, offset or 0)
+        total, jobs = self.service.jobs(current(), limit or 100, offset or 0)
         return {"jobs": [_status_info(j) for j in jobs], "numberMatched": total}
 
+    def _job(self, job_id: str) -> Job:
+        try:
+            return self.service.job_for(job_id, current())
+        except OGCException:
+            raise JobNotFoundError() from None
+
     def get_job(self, job_id: str) -> dict:
-        job = self.service.store.get(job_id)
-        if job is None:
-            raise JobNotFoundError()
-        return _status_info(job)
+        return _status_info(self._job(job_id))
 
     def get_job_result(self, job_id: str) -> tuple[str, Any]:
-        job = self.service.store.get(job_id)
-        if job is None:
-            raise JobNotFoundError()
+        job = self._job(job_id)
         return job.mimetype or "application/json", self.service.result(job)
 
     def delete_job(self, job_id: str) -> bool:
         try:
-            return self.service.dismiss(job_id)
+            return self.service.dismiss(job_id, current())
         except OGCException:
             raise JobNotFoundError() from None
 
@@ -111,7 +114,7 @@ class EoscopeManager(BaseManager):
                         requested_outputs: dict | None = None, subscriber=None,
                         requested_response: str | None = "raw"):
         try:
-            job = self.service.submit(process_id, data_dict)
+            job = self.service.submit(process_id, data_dict, current())
             if execution_mode == RequestedProcessExecutionMode.respond_async:
                 headers = {"Preference-Applied": "respond-async"}
                 status = {"jobID": job.id, "processID": job.process, "type": "process",

@@ -1,7 +1,9 @@
 """Submit, wait for, read and dismiss jobs: what both bindings (pygeoapi, PyWPS) call.
 
 A submission is checked (JSON Schema), planned (registry, index, limits) and only then queued,
-so a bad or too large request is refused at once and never becomes a job.
+so a bad or too large request is refused at once and never becomes a job. A job belongs to
+its submitter: others are told there is no such job (admins see all; a job submitted
+anonymously, as in the open demo, is everyone's).
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ import time
 from dataclasses import dataclass
 
 from services.catalogue.records import URN_PREFIX
-from services.errors import NoSuchJob, NoSuchProcess, ServerBusy, ServiceUnavailable
+from services.errors import (
+    NoSuchJob,
+    NoSuchProcess,
+    QuotaExceeded,
+    ServerBusy,
+    ServiceUnavailable,
+)
 from services.index.search import ProductSearch
 from services.processing import catalog as catalog_module
 from services.processing.catalog import Catalog, Process
 from services.processing.context import Context
-from services.processing.store import Busy, Job, JobStore
+from services.processing.store import Busy, Job, JobStore, OwnerBusy
 from services.registry import Registry, load
 from services.settings import Settings
+from services.users.principal import Principal, may_see
 
 RUNNER_SILENT_AFTER = 15.0   # seconds without a heartbeat: no job runner
 
@@ -45,15 +54,22 @@ class ProcessingService:
                                 f"{', '.join(self.catalog.processes)})", "processId")
         return process
 
-    def submit(self, process_id: str, inputs: object) -> Job:
+    def submit(self, process_id: str, inputs: object, submitter: Principal | None = None
+               ) -> Job:
         process = self.process(process_id)
         checked = process.check(inputs)
         process.plan(checked, self.context)   # bounded before any work starts
         age = self.store.runner_age()
         if age is None or age > RUNNER_SILENT_AFTER:
             raise ServiceUnavailable("the job runner is not running; try again later")
+        owner = submitter.name if submitter else None
+        quota = submitter.quotas.jobs if submitter else 0
         try:
-            return self.store.create(process.id, checked, self.settings.limits.max_jobs_queued)
+            return self.store.create(process.id, checked, self.settings.limits.max_jobs_queued,
+                                     owner, quota)
+        except OwnerBusy as error:
+            raise QuotaExceeded(f"{error}; try again when one has finished",
+                                self.settings.retry_after) from None
         except Busy as error:
             raise ServerBusy(f"{error}; try again later") from None
 
@@ -62,6 +78,20 @@ class ProcessingService:
         if job is None:
             raise NoSuchJob(f"no job '{job_id}'", "jobId")
         return job
+
+    def job_for(self, job_id: str, viewer: Principal | None) -> Job:
+        """The job if ``viewer`` may see it; NoSuchJob otherwise, as if it did not exist."""
+        job = self.job(job_id)
+        if not may_see(viewer, job.owner):
+            raise NoSuchJob(f"no job '{job_id}'", "jobId")
+        return job
+
+    def jobs(self, viewer: Principal | None, limit: int = 100, offset: int = 0
+             ) -> tuple[int, list[Job]]:
+        """The jobs ``viewer`` may see, newest first, and how many there are."""
+        everyone = viewer is not None and viewer.admin
+        return self.store.list(limit, offset, everyone=everyone,
+                               owner=viewer.name if viewer else None)
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """The job once finished; a synchronous run that takes too long is dismissed."""
@@ -84,7 +114,8 @@ class ProcessingService:
             return None
         return json.loads(job.result) if job.mimetype == "application/json" else job.result
 
-    def dismiss(self, job_id: str) -> bool:
+    def dismiss(self, job_id: str, viewer: Principal | None = None) -> bool:
+        self.job_for(job_id, viewer)
         if self.store.dismiss(job_id) is None:
             raise NoSuchJob(f"no job '{job_id}'", "jobId")
         return True

@@ -26,8 +26,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, process TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
     created TEXT NOT NULL, started TEXT, finished TEXT, updated TEXT NOT NULL,
     progress INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
-    mimetype TEXT, result BLOB);
+    mimetype TEXT, result BLOB, owner TEXT);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
+CREATE TABLE IF NOT EXISTS wps_outputs (name TEXT PRIMARY KEY, owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER,
     heartbeat TEXT);
 """
@@ -35,6 +36,10 @@ CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid IN
 
 class Busy(Exception):
     """More jobs queued than the limit allows (HTTP 429)."""
+
+
+class OwnerBusy(Busy):
+    """The submitter has as many jobs queued or running as their quota allows (HTTP 429)."""
 
 
 def now() -> str:
@@ -55,6 +60,7 @@ class Job:
     message: str
     mimetype: str | None
     result: bytes | None
+    owner: str | None = None   # the submitter's user name; None: anonymous (everyone's)
 
     @property
     def done(self) -> bool:
@@ -62,7 +68,7 @@ class Job:
 
 
 _COLUMNS = ("id, process, status, inputs, created, started, finished, updated, progress, "
-            "message, mimetype, result")
+            "message, mimetype, result, owner")
 
 
 def _job(row: tuple) -> Job:
@@ -76,6 +82,9 @@ class JobStore:
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "owner" not in columns:   # a store from before job ownership: its jobs stay
+                db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")   # everyone's
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -86,8 +95,10 @@ class JobStore:
         with closing(self._connect()) as db:
             return db.execute(sql, args).rowcount
 
-    def create(self, process: str, inputs: dict, max_queued: int) -> Job:
-        """Queue a job; :class:`Busy` when ``max_queued`` jobs already wait or run."""
+    def create(self, process: str, inputs: dict, max_queued: int, owner: str | None = None,
+               owner_limit: int = 0) -> Job:
+        """Queue a job for ``owner``; :class:`Busy` when ``max_queued`` jobs already wait or
+        run, :class:`OwnerBusy` when ``owner`` has ``owner_limit`` of them (0: no limit)."""
         job_id, stamp = str(uuid.uuid4()), now()
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
@@ -96,10 +107,17 @@ class JobStore:
             if waiting >= max_queued:
                 db.execute("ROLLBACK")
                 raise Busy(f"{waiting} jobs are queued or running (the limit is {max_queued})")
-            db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            if owner is not None and owner_limit:
+                mine = db.execute("SELECT count(*) FROM jobs WHERE status IN (?, ?) AND"
+                                  " owner = ?", (ACCEPTED, RUNNING, owner)).fetchone()[0]
+                if mine >= owner_limit:
+                    db.execute("ROLLBACK")
+                    raise OwnerBusy(f"job concurrency quota: user {owner} has {mine} jobs "
+                                    f"queued or running (the quota is {owner_limit})")
+            db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message,"
+                       " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,
-                        "accepted, waiting for the job runner"))
+                        "accepted, waiting for the job runner", owner))
             db.execute("COMMIT")
         return self.get(job_id)
 
@@ -108,11 +126,15 @@ class JobStore:
             row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
-    def list(self, limit: int = 100, offset: int = 0) -> tuple[int, list[Job]]:
+    def list(self, limit: int = 100, offset: int = 0, *, everyone: bool = True,
+             owner: str | None = None) -> tuple[int, list[Job]]:
+        """Jobs, newest first: all of them, or (``everyone=False``) the anonymous ones and
+        ``owner``'s."""
+        where, args = ("", ()) if everyone else ("WHERE owner IS NULL OR owner = ?", (owner,))
         with closing(self._connect()) as db:
-            total = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
-            rows = db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY created DESC LIMIT ?"
-                              " OFFSET ?", (limit, offset)).fetchall()
+            total = db.execute(f"SELECT count(*) FROM jobs {where}", args).fetchone()[0]
+            rows = db.execute(f"SELECT {_COLUMNS} FROM jobs {where} ORDER BY created DESC"
+                              " LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return total, [_job(r) for r in rows]
 
     def claim(self, max_running: int) -> Job | None:
@@ -183,6 +205,16 @@ class JobStore:
         marks = ", ".join("?" * len(FINISHED))
         return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
                            (*FINISHED, cutoff))
+
+    def own_output(self, name: str, owner: str) -> None:
+        """A WPS status document (``/wps/outputs/<name>``) belongs to ``owner``."""
+        self._write("INSERT OR REPLACE INTO wps_outputs (name, owner) VALUES (?, ?)",
+                    (name, owner))
+
+    def output_owner(self, name: str) -> str | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT owner FROM wps_outputs WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def beat(self, pid: int) -> None:
         self._write("INSERT INTO runner (id, pid, heartbeat) VALUES (1, ?, ?) ON CONFLICT(id)"

@@ -8,6 +8,8 @@ bbox, objects) ComplexData in ``application/json``; the output is ComplexData JS
 relay detached from the web worker (``processing.mode = detachprocessing``), so a killed
 worker leaves both the job and its status document going. Status and output documents are
 served at ``/wps/outputs/<name>``. Links carry the request's host, as in :mod:`.ogcapi`.
+A job and its status document belong to the user who submitted it (:mod:`services.users`):
+others get 404 on the document.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ from services.errors import OGCException
 from services.processing.catalog import Process as EoProcess
 from services.processing.service import ProcessingService
 from services.settings import Settings
+from services.users import current
+from services.users.principal import may_see
 
 PLACEHOLDER = "http://eoscope.invalid"
 JSON = Format("application/json", extension=".json")
 LITERALS = {"string": "string", "integer": "integer", "number": "float"}
 MESSAGE_CHARS = string.ascii_letters + string.digits + " .:!?=,;-_/'()[]<>+*"
 SAFE_NAME = re.compile(r"^[\w.-]+$")
+STATUS_LOCATION = re.compile(rb'statusLocation="[^"]*/outputs/([\w.-]+)"')
 
 
 def _inputs(process: EoProcess) -> list:
@@ -88,7 +93,7 @@ def relay(process: EoProcess, service: ProcessingService):
 
     def handler(request, response):
         try:
-            job = service.submit(process.id, _values(process, request))
+            job = service.submit(process.id, _values(process, request), current())
         except OGCException as error:
             raise _error(f"{error.code}: {error.message}") from None
         reported = -1
@@ -157,6 +162,7 @@ class WpsMount:
         self.public = settings.public_url.rstrip("/") + prefix if settings.public_url else None
         self.base = self.public or PLACEHOLDER + prefix
         self.outputs = settings.var_dir / "wps" / "outputs"
+        self.jobs = service.store
         config = write_config(settings, self.base)
         processes = [pywps_process(p, service) for p in service.catalog.processes.values()]
         self.service = Service(processes, [str(config)])
@@ -167,12 +173,18 @@ class WpsMount:
 
     def __call__(self, request: Request) -> WsgiResponse:
         answer = WsgiResponse.from_app(self.service, request.environ)
-        answer.set_data(self._rebase(request, answer.get_data()))
+        body = answer.get_data()
+        owner = current()
+        found = STATUS_LOCATION.search(body) if owner is not None else None
+        if found:
+            self.jobs.own_output(found.group(1).decode(), owner.name)
+        answer.set_data(self._rebase(request, body))
         return answer
 
     def output(self, request: Request, name: str) -> WsgiResponse:
         path = self.outputs / name
-        if not SAFE_NAME.match(name) or not path.is_file():
+        if not SAFE_NAME.match(name) or not path.is_file() or \
+                not may_see(current(), self.jobs.output_owner(name)):
             return WsgiResponse("no such output", status=404, content_type="text/plain")
         media = "text/xml" if name.endswith(".xml") else "application/json"
         return WsgiResponse(self._rebase(request, path.read_bytes()), content_type=media)
