@@ -216,6 +216,11 @@ def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
 
     since, until = args.since.isoformat(), (args.until or date.max).isoformat()
     store = _users(settings)
+    if args.demo:
+        from services.users import demo
+
+        demo.fill(store, args.since.year)
+        _say(f"demo usage of {args.since.year} added to {store.path}")
     figures = summary(store, since, until)
     if args.csv:
         writer = csv.writer(sys.stdout)
@@ -268,6 +273,8 @@ def _users_parser(verbs) -> None:
     usage.add_argument("--since", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     usage.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD (inclusive)")
     usage.add_argument("--csv", action="store_true", help="per user and service, as CSV")
+    usage.add_argument("--demo", action="store_true", help="first add a demo year (that of "
+                       "--since) of synthetic usage with the seed's figures")
     usage.set_defaults(run=cmd_usage)
 
 
