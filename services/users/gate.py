@@ -5,6 +5,8 @@ does not allow, make the principal :func:`~services.users.principal.current`), a
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +22,7 @@ from services.users.principal import Principal, set_current
 from services.users.store import UserStore
 from services.users.usage import Hit, UsageRecorder
 
+LOG = logging.getLogger("eoscope.users")
 PRINCIPAL = "eoscope.principal"
 SERVICE = "eoscope.service"
 
@@ -83,7 +86,14 @@ class AccessGate:
                                 f"{principal.name} (used {delivered})", wait)
 
     def record(self, request: Request, response: WsgiResponse) -> None:
-        """Count the answered request (not for the landing page and /healthz)."""
+        """Count the answered request (not for the landing page and /healthz); a store that
+        cannot be written loses the count, never the answer."""
+        try:
+            self._record(request, response)
+        except sqlite3.Error as error:
+            LOG.warning("usage not recorded: %s", error)
+
+    def _record(self, request: Request, response: WsgiResponse) -> None:
         service = request.environ.get(SERVICE)
         if service is None:
             return

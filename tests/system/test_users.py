@@ -316,8 +316,13 @@ def test_jobs_belong_to_their_submitter(site):
     assert requests.delete(job, headers=key(site, "alice"), timeout=30).status_code == 200
 
 
+def owned(site, who: str) -> list:
+    return [j for j in site["jobs"].list(everyone=True)[1] if j.owner == who]
+
+
 def test_wps_status_documents_belong_to_their_submitter(site):
     site["jobs"].beat(pid=os.getpid())
+    before = len(owned(site, "alice"))
     response = requests.get(f"{site['url']}/wps", params={
         "service": "WPS", "version": "1.0.0", "request": "Execute", "identifier": "echo",
         "DataInputs": "message=hi", "storeExecuteResponse": "true", "status": "true"},
@@ -331,6 +336,10 @@ def test_wps_status_documents_belong_to_their_submitter(site):
                         timeout=30).status_code == 200
     assert requests.get(site["url"] + status, headers=key(site, "bob"),
                         timeout=30).status_code == 404
+    deadline = time.monotonic() + 20   # the detached relay submits the job as alice
+    while len(owned(site, "alice")) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(owned(site, "alice")) == before + 1
     anonymous = requests.get(site["url"] + status, timeout=30)
     assert anonymous.status_code == 401
     assert etree.fromstring(anonymous.content).tag == f"{{{OWS11}}}ExceptionReport"
