@@ -17,7 +17,7 @@ from services.errors import QuotaExceeded
 from services.settings import Settings
 from services.users import metrics
 from services.users.identify import Authenticator
-from services.users.policy import DATA, service_class, service_name
+from services.users.policy import DATA, classify
 from services.users.principal import Principal, set_current
 from services.users.store import UserStore
 from services.users.usage import Hit, UsageRecorder
@@ -46,8 +46,8 @@ class AccessGate:
             request.__dict__.pop("args", None)
         principal = self.authenticator.identify(request, query_key)
         environ[PRINCIPAL] = principal
-        environ[SERVICE] = service_name(endpoint, values, request)
-        kind = service_class(endpoint, values, request, self.access.wcs_open_pixels)
+        environ[SERVICE], kind = classify(endpoint, values, request,
+                                          self.access.wcs_open_pixels)
         if principal is None:
             if kind is not None and self.access.required(kind):
                 raise self.authenticator.refuse(

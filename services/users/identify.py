@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import os
+import time
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
@@ -19,6 +23,9 @@ from services.users.oidc import InvalidToken, ProviderUnavailable, TokenVerifier
 from services.users.principal import Principal, Quotas
 from services.users.store import User, UserStore
 
+BASIC_REMEMBERED_SECONDS = 60.0   # a checked password is not hashed again (scrypt) for this long
+BASIC_REMEMBERED_MOST = 1024
+
 
 class Authenticator:
     def __init__(self, access: Access, store: UserStore):
@@ -27,6 +34,8 @@ class Authenticator:
         self.defaults = Quotas(access.quota_products_per_day, access.quota_bytes_per_day,
                                access.quota_jobs, access.quota_requests_per_minute)
         self.verifier = TokenVerifier(access) if access.oidc_issuer else None
+        self._secret = os.urandom(32)
+        self._checked: dict[str, tuple[str, float]] = {}   # HMAC of credentials → name, until
 
     def challenges(self, error: str | None = None) -> tuple[str, ...]:
         realm = self.access.realm.replace('"', "")
@@ -76,10 +85,22 @@ class Authenticator:
             sep = ""
         if not sep:
             raise self.refuse("the Basic credentials are not base64 of user:password", None)
-        user = self.store.by_password(name, password)
+        return self._principal(self._password_user(credentials, name, password), "basic")
+
+    def _password_user(self, credentials: str, name: str, password: str) -> User:
+        """The user whose password this is; scrypt runs once a minute per credentials and
+        worker, not on every request of a script (the user is still read each time)."""
+        seen = hmac.new(self._secret, credentials.encode(), hashlib.sha256).hexdigest()
+        remembered = self._checked.get(seen)
+        user = self.store.get(name) if remembered and remembered[1] > time.monotonic() \
+            else self.store.by_password(name, password)
         if user is None:
             raise self.refuse("unknown user or wrong password", None)
-        return self._principal(user, "basic")
+        if remembered is None:
+            if len(self._checked) >= BASIC_REMEMBERED_MOST:
+                self._checked.clear()
+            self._checked[seen] = (name, time.monotonic() + BASIC_REMEMBERED_SECONDS)
+        return user
 
     def _bearer(self, token: str) -> Principal:
         if self.verifier is None:

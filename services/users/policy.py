@@ -23,42 +23,36 @@ VIEW_ENDPOINTS = {"wmts": "wmts", "xyz": "tiles", "csw": "csw", "catalogue": "op
                   "mep": "mep", "stac": "stac", "timeseries": "timeseries", "viewer": "viewer"}
 
 
-def service_name(endpoint: str | None, values: dict, request: Request) -> str | None:
-    """The service a request is counted under (None: not counted)."""
+def classify(endpoint: str | None, values: dict, request: Request, wcs_open_pixels: int
+             ) -> tuple[str | None, str | None]:
+    """(the service the request is counted under, its class: view, data or None for always
+    open). The query is read once, and only for /ows and /wps."""
     if endpoint in ALWAYS_OPEN:
-        return None
-    if endpoint == "ows":
-        return _ows_service(values, request).lower()
+        return None, None
+    if endpoint == "download":
+        return "download", DATA
     if endpoint == "wps_output":
-        return "wps"
-    return VIEW_ENDPOINTS.get(endpoint, endpoint)
+        return "wps", DATA
+    if endpoint == "ogcapi":
+        rest = values.get("rest", "").strip("/")
+        return "ogcapi", DATA if rest.startswith("jobs") or rest.endswith("execution") else VIEW
+    if endpoint not in ("ows", "wps"):
+        return VIEW_ENDPOINTS.get(endpoint, endpoint), VIEW
+    params = Params.from_pairs(request.args.items(multi=True))
+    operation = (params.get("REQUEST") or "").lower()
+    if endpoint == "wps":
+        return "wps", DATA if operation == "execute" or request.method == "POST" else VIEW
+    service = (params.get("SERVICE") or values.get("service", "WMS")).lower()
+    if service == "wcs" and operation == "getcoverage":
+        pixels = _named_pixels(params)
+        return service, VIEW if pixels is not None and pixels <= wcs_open_pixels else DATA
+    return service, VIEW
 
 
 def service_class(endpoint: str | None, values: dict, request: Request,
                   wcs_open_pixels: int) -> str | None:
     """view, data, or None (always open)."""
-    if endpoint in ALWAYS_OPEN:
-        return None
-    if endpoint == "download" or endpoint == "wps_output":
-        return DATA
-    if endpoint == "ogcapi":
-        rest = values.get("rest", "").strip("/")
-        return DATA if rest.startswith("jobs") or rest.endswith("execution") else VIEW
-    params = Params.from_pairs(request.args.items(multi=True))
-    if endpoint == "wps":
-        execute = (params.get("REQUEST") or "").lower() == "execute" or \
-            request.method == "POST"
-        return DATA if execute else VIEW
-    if endpoint == "ows" and _ows_service(values, request).upper() == "WCS" and \
-            (params.get("REQUEST") or "").lower() == "getcoverage":
-        pixels = _named_pixels(params)
-        return VIEW if pixels is not None and pixels <= wcs_open_pixels else DATA
-    return VIEW
-
-
-def _ows_service(values: dict, request: Request) -> str:
-    return Params.from_pairs(request.args.items(multi=True)).get("SERVICE") or \
-        values.get("service", "WMS")
+    return classify(endpoint, values, request, wcs_open_pixels)[1]
 
 
 def _named_pixels(params: Params) -> float | None:
