@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
-from services.errors import QuotaExceeded
+from services.errors import Forbidden, QuotaExceeded, ServiceUnavailable, Unauthenticated
 from services.settings import Settings
 from services.users import metrics
 from services.users.identify import Authenticator
@@ -44,12 +44,18 @@ class AccessGate:
         if query_key is not None:   # werkzeug reads the query again, without the key
             request.query_string = environ["QUERY_STRING"].encode("latin1")
             request.__dict__.pop("args", None)
-        principal = self.authenticator.identify(request, query_key)
-        environ[PRINCIPAL] = principal
         environ[SERVICE], kind = classify(endpoint, values, request,
                                           self.access.wcs_open_pixels)
+        required = kind is not None and self.access.required(kind)
+        try:
+            principal = self.authenticator.identify(request, query_key)
+        except (Unauthenticated, Forbidden, ServiceUnavailable):
+            if required:
+                raise
+            principal = None   # where anyone may come, bad credentials are no credentials
+        environ[PRINCIPAL] = principal
         if principal is None:
-            if kind is not None and self.access.required(kind):
+            if required:
                 raise self.authenticator.refuse(
                     f"{environ[SERVICE]} requests here need a bearer token, an API key or a "
                     "password (see the user's guide, 'Getting a token or key')", None)

@@ -124,6 +124,13 @@ def test_anonymous_viewing_stays_open(site, path):
     assert response.status_code == 200, response.text[:300]
 
 
+def test_bad_credentials_on_an_open_service_are_no_credentials(site, issuer):
+    url = f"{site['url']}/stac/collections"
+    for headers in ({"X-API-Key": "eos_wrong"}, bearer(issuer.token(lifetime=-300)),
+                    basic("bob", "nope"), key(site, "frank")):
+        assert requests.get(url, headers=headers, timeout=30).status_code == 200
+
+
 def test_anonymous_map_and_small_coverage(site):
     wms = requests.get(f"{site['url']}/wms", params={
         "SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap", "LAYERS": COVERAGE,
