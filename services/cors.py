@@ -10,8 +10,10 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
 METHODS = "GET, HEAD, POST, OPTIONS"
-HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range"
-EXPOSED = "Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning"
+HEADERS = ("Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range, "
+           "Authorization, X-API-Key")   # credentials a page may send (services/users)
+EXPOSED = ("Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning, "
+           "WWW-Authenticate")
 
 
 def allowed(origin: str | None, origins: Sequence[str]) -> str | None:
