@@ -49,14 +49,13 @@ class Authenticator:
     def take_query_key(self, environ: dict) -> str | None:
         """The API key of the query, removed from it so no service (MapServer, the tile cache,
         a log) ever sees it."""
-        name = self.access.apikey_param
+        name = self.access.apikey_param.lower()
         query = environ.get("QUERY_STRING", "")
         if f"{name}=" not in query.lower():
             return None
         pairs = parse_qsl(query, keep_blank_values=True)
-        keys = [v for k, v in pairs if k.lower() == name.lower()]
-        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs
-                                             if k.lower() != name.lower()])
+        keys = [v for k, v in pairs if k.lower() == name]
+        environ["QUERY_STRING"] = urlencode([(k, v) for k, v in pairs if k.lower() != name])
         return keys[0] if keys else None
 
     def identify(self, request: Request, query_key: str | None = None) -> Principal | None:
