@@ -206,7 +206,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
 
 def _set_quotas(store, args: argparse.Namespace) -> None:
     store.set_quotas(args.name, products=args.products_per_day, bytes=args.bytes_per_day,
-                     jobs=args.jobs, rate=args.requests_per_minute)
+                     jobs=args.jobs, rate=args.requests_per_minute,
+                     compute=args.compute_seconds_per_day)
 
 
 def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
@@ -242,7 +243,8 @@ def _quota_options(parser: argparse.ArgumentParser) -> None:
     for flag, what in (("--products-per-day", "products downloaded a day"),
                        ("--bytes-per-day", "bytes downloaded a day"),
                        ("--jobs", "jobs queued or running at once"),
-                       ("--requests-per-minute", "requests a minute")):
+                       ("--requests-per-minute", "requests a minute"),
+                       ("--compute-seconds-per-day", "seconds jobs may run a day")):
         parser.add_argument(flag, type=int, help=f"quota: {what} (0: none, -1: the default)")
 
 

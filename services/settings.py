@@ -79,6 +79,8 @@ class Access(BaseSettings):
     quota_jobs: int = Field(0, description="jobs one user may have queued or running")
     quota_requests_per_minute: int = Field(0, description="requests one user may make a "
                                            "minute")
+    quota_compute_seconds_per_day: int = Field(0, description="seconds the jobs of one user "
+                                               "may run a day (UTC)")
     usage_flush_seconds: float = Field(2.0, description="how long a worker batches usage "
                                        "records before writing them")
 

@@ -63,10 +63,11 @@ class ProcessingService:
         if age is None or age > RUNNER_SILENT_AFTER:
             raise ServiceUnavailable("the job runner is not running; try again later")
         owner = submitter.name if submitter else None
-        quota = submitter.quotas.jobs if submitter else 0
+        quotas = submitter.quotas if submitter else None
         try:
             return self.store.create(process.id, checked, self.settings.limits.max_jobs_queued,
-                                     owner, quota)
+                                     owner, quotas.jobs if quotas else 0,
+                                     quotas.compute_seconds_per_day if quotas else 0)
         except OwnerBusy as error:
             raise QuotaExceeded(f"{error}; try again when one has finished",
                                 self.settings.retry_after) from None

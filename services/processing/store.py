@@ -75,6 +75,15 @@ def _job(row: tuple) -> Job:
     return Job(row[0], row[1], row[2], json.loads(row[3]), *row[4:])
 
 
+def _compute_seconds(db: sqlite3.Connection, owner: str) -> float:
+    """Seconds the jobs of ``owner`` ran today (UTC), the running ones until now."""
+    midnight = datetime.now(UTC).strftime("%Y-%m-%dT00:00:00.000000Z")
+    return db.execute(
+        "SELECT coalesce(sum((julianday(coalesce(finished, ?)) - julianday(max(started, ?)))"
+        " * 86400), 0) FROM jobs WHERE owner = ? AND started IS NOT NULL AND"
+        " coalesce(finished, ?) >= ?", (now(), midnight, owner, now(), midnight)).fetchone()[0]
+
+
 class JobStore:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -96,9 +105,10 @@ class JobStore:
             return db.execute(sql, args).rowcount
 
     def create(self, process: str, inputs: dict, max_queued: int, owner: str | None = None,
-               owner_limit: int = 0) -> Job:
+               owner_limit: int = 0, owner_seconds: int = 0) -> Job:
         """Queue a job for ``owner``; :class:`Busy` when ``max_queued`` jobs already wait or
-        run, :class:`OwnerBusy` when ``owner`` has ``owner_limit`` of them (0: no limit)."""
+        run, :class:`OwnerBusy` when ``owner`` has ``owner_limit`` of them or their jobs ran
+        ``owner_seconds`` today (UTC) (0: no limit)."""
         job_id, stamp = str(uuid.uuid4()), now()
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
@@ -114,6 +124,12 @@ class JobStore:
                     db.execute("ROLLBACK")
                     raise OwnerBusy(f"job concurrency quota: user {owner} has {mine} jobs "
                                     f"queued or running (the quota is {owner_limit})")
+            if owner is not None and owner_seconds:
+                used = _compute_seconds(db, owner)
+                if used >= owner_seconds:
+                    db.execute("ROLLBACK")
+                    raise OwnerBusy(f"daily compute quota: the jobs of user {owner} ran "
+                                    f"{used:.0f} s today (the quota is {owner_seconds} s)")
             db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message,"
                        " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,

@@ -32,7 +32,8 @@ class Authenticator:
         self.access = access
         self.store = store
         self.defaults = Quotas(access.quota_products_per_day, access.quota_bytes_per_day,
-                               access.quota_jobs, access.quota_requests_per_minute)
+                               access.quota_jobs, access.quota_requests_per_minute,
+                               access.quota_compute_seconds_per_day)
         self.verifier = TokenVerifier(access) if access.oidc_issuer else None
         self._secret = os.urandom(32)
         self._checked: dict[str, tuple[str, float]] = {}   # HMAC of credentials → name, until

@@ -14,6 +14,7 @@ class Quotas:
     bytes_per_day: int = 0
     jobs: int = 0
     requests_per_minute: int = 0
+    compute_seconds_per_day: int = 0
 
 
 @dataclass(frozen=True)

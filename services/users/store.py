@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS users (
     country TEXT NOT NULL DEFAULT '', admin INTEGER NOT NULL DEFAULT 0,
     disabled INTEGER NOT NULL DEFAULT 0, key_digest TEXT UNIQUE, password_hash TEXT,
     created TEXT NOT NULL, quota_products INTEGER, quota_bytes INTEGER, quota_jobs INTEGER,
-    quota_rate INTEGER);
+    quota_rate INTEGER, quota_compute INTEGER);
 CREATE TABLE IF NOT EXISTS usage (
     day TEXT NOT NULL, user TEXT NOT NULL, service TEXT NOT NULL,
     organisation TEXT NOT NULL DEFAULT '', country TEXT NOT NULL DEFAULT '',
@@ -63,7 +63,8 @@ class User:
             products_per_day=_pick(own["products"], defaults.products_per_day),
             bytes_per_day=_pick(own["bytes"], defaults.bytes_per_day),
             jobs=_pick(own["jobs"], defaults.jobs),
-            requests_per_minute=_pick(own["rate"], defaults.requests_per_minute))
+            requests_per_minute=_pick(own["rate"], defaults.requests_per_minute),
+            compute_seconds_per_day=_pick(own["compute"], defaults.compute_seconds_per_day))
 
 
 def _pick(own: int | None, default: int) -> int:
@@ -72,13 +73,13 @@ def _pick(own: int | None, default: int) -> int:
 
 _USER_COLUMNS = ("name, organisation, email, country, admin, disabled, key_digest IS NOT NULL,"
                  " password_hash IS NOT NULL, created, quota_products, quota_bytes, quota_jobs,"
-                 " quota_rate")
+                 " quota_rate, quota_compute")
 
 
 def _user(row: tuple) -> User:
     return User(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), bool(row[6]),
                 bool(row[7]), row[8], {"products": row[9], "bytes": row[10], "jobs": row[11],
-                                       "rate": row[12]})
+                                       "rate": row[12], "compute": row[13]})
 
 
 def today() -> str:
@@ -166,13 +167,13 @@ class UserStore:
         return key
 
     def set_quotas(self, name: str, **quotas: int | None) -> None:
-        """Set a user's own quotas (products, bytes, jobs, rate); -1 returns one to the
+        """Set a user's own quotas (products, bytes, jobs, rate, compute); -1 returns one to the
         deployment's default."""
         self.require(name)
         for quota, value in quotas.items():
             if value is None:
                 continue
-            if quota not in ("products", "bytes", "jobs", "rate"):
+            if quota not in ("products", "bytes", "jobs", "rate", "compute"):
                 raise UserError(f"no quota {quota}")
             self.db().execute(f"UPDATE users SET quota_{quota} = ? WHERE name = ?",
                               (None if value < 0 else value, name))

@@ -184,3 +184,21 @@ def test_demo_usage_reports_the_seeds_figures(store):
     demo.fill(store, 2025)
     figures = summary(store, "2025-01-01", "2025-12-31")
     assert {k: figures[k] for k in demo.SEED_FIGURES} == demo.SEED_FIGURES
+
+
+def test_daily_compute_quota(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from services.processing.store import OwnerBusy
+
+    store = JobStore(tmp_path / "jobs.sqlite")
+    job = store.create("echo", {}, max_queued=5, owner="erin")
+    started = (datetime.now(UTC) - timedelta(seconds=100)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with closing(sqlite3.connect(store.path)) as db, db:
+        db.execute("UPDATE jobs SET status = 'successful', started = ?, finished = ? WHERE"
+                   " id = ?", (started, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                                job.id))
+    assert store.create("echo", {}, max_queued=5, owner="erin", owner_seconds=200)
+    with pytest.raises(OwnerBusy, match=r"daily compute quota: the jobs of user erin ran 10\d s"):
+        store.create("echo", {}, max_queued=5, owner="erin", owner_seconds=50)
+    assert store.create("echo", {}, max_queued=5, owner="frank", owner_seconds=50)
