@@ -202,3 +202,20 @@ def test_daily_compute_quota(tmp_path):
     with pytest.raises(OwnerBusy, match=r"daily compute quota: the jobs of user erin ran 10\d s"):
         store.create("echo", {}, max_queued=5, owner="erin", owner_seconds=50)
     assert store.create("echo", {}, max_queued=5, owner="frank", owner_seconds=50)
+
+
+def test_unreachable_provider_is_503_where_tokens_are_needed(store, caplog):
+    from services.errors import ServiceUnavailable
+    from services.users.identify import Authenticator
+    from tests.oidc_issuer import Issuer
+
+    issuer = Issuer()
+    token = issuer.token("alice")
+    issuer.close()   # the provider goes away before eoscope starts
+    authenticator = Authenticator(Access(oidc_issuer=issuer.url, oidc_audience="eoscope"),
+                                  store)
+    assert "keys not fetched at start" in caplog.text
+    request = Request(EnvironBuilder(path="/download/a.tif",
+                                     headers={"Authorization": f"Bearer {token}"}).get_environ())
+    with pytest.raises(ServiceUnavailable, match="identity provider cannot be reached"):
+        authenticator.identify(request)
