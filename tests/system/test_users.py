@@ -161,6 +161,12 @@ def test_full_resolution_coverage_is_an_ows_exception_report(site):
     report = etree.fromstring(response.content)
     assert report.tag == f"{{{OWS}}}ExceptionReport"
     assert report[0].get("exceptionCode") == "NoApplicableCode"
+    disabled = requests.get(response.url, headers=key(site, "frank"), timeout=60)
+    assert disabled.status_code == 403
+    assert etree.fromstring(disabled.content).tag == f"{{{OWS}}}ExceptionReport"
+    with_password = requests.get(response.url, headers=basic("bob", "bob-pw"), timeout=60)
+    assert with_password.status_code == 200
+    assert with_password.headers["Content-Type"].startswith("image/tiff")
 
 
 def test_wps_execute_without_credentials_is_an_ows_11_report(site):
