@@ -47,6 +47,7 @@ from services.processing.wps import WpsMount
 from services.settings import Settings
 from services.tiles.app import TileService
 from services.timeseries import TimeSeriesApp, TimeSeriesService
+from services.users import current
 from services.users.gate import AccessGate
 from services.viewer import ViewerApp
 
@@ -80,6 +81,13 @@ class Gateway:
                                  autoescape=select_autoescape())
         self.viewer = ViewerApp(settings, self.registry)
         self.stac = StacService(self.registry, ProductSearch(settings.index), settings.archive)
+        public = self.registry.without(settings.access.restricted_collections)
+        self.anonymous_catalogues = {   # restricted collections hidden from anonymous users
+            "opensearch": OpenSearchService(public, ProductSearch(settings.index),
+                                            settings.archive),
+            "mep": MepCatalog(public, ProductSearch(settings.index)),
+            "stac": StacService(public, ProductSearch(settings.index), settings.archive),
+        } if public is not self.registry else {}
         self.routes = Map([
             Rule("/", endpoint="landing"),
             Rule("/healthz", endpoint="health"),
@@ -168,6 +176,12 @@ class Gateway:
                 return "the product index cannot be read: run `eoscope ingest`"
         return None
 
+    def _visible(self, name: str):
+        """The catalogue ``name`` as the request's user may see it."""
+        if current() is None and name in self.anonymous_catalogues:
+            return self.anonymous_catalogues[name]
+        return getattr(self, name)
+
     def _landing(self, request: Request) -> WsgiResponse:
         page = self.pages.get_template("landing.html").render(
             base=request.host_url.rstrip("/"), registry=self.registry,
@@ -204,18 +218,18 @@ class Gateway:
     def _stac(self, request: Request, rest: str = "") -> WsgiResponse:
         base = (self.settings.public_url or request.url_root).rstrip("/")
         body = request.get_data() if request.method == "POST" else b""
-        answer = self.stac.handle(rest, request.method, request.args.to_dict(flat=True), body,
-                                  base)
+        answer = self._visible("stac").handle(rest, request.method,
+                                              request.args.to_dict(flat=True), body, base)
         return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def _catalogue(self, request: Request, resource: str = "description") -> WsgiResponse:
         base = (self.settings.public_url or request.url_root).rstrip("/")
-        answer = self.opensearch.handle(resource, request.args.to_dict(flat=True), base,
-                                        request.headers.get("Accept"))
+        answer = self._visible("opensearch").handle(resource, request.args.to_dict(flat=True),
+                                                    base, request.headers.get("Accept"))
         return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def _mep(self, request: Request, rest: str = "") -> WsgiResponse:
-        answer = self.mep.handle(rest, request.args.to_dict(flat=True))
+        answer = self._visible("mep").handle(rest, request.args.to_dict(flat=True))
         return WsgiResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def _download(self, request: Request, path: str) -> WsgiResponse:

@@ -50,6 +50,9 @@ class Access(BaseSettings):
     wcs_open_pixels: int = Field(1_000_000, description="a WCS GetCoverage that names its "
                                  "output size at most this many pixels is viewing; others "
                                  "(native resolution) are data")
+    restricted_collections: tuple[str, ...] = Field(
+        (), description="collection ids (e.g. TERRASCOPE_S2_TOC_V2) the catalogues (STAC, "
+        "OpenSearch, MEP) hide from anonymous users")
     store_path: Path | None = Field(None, description="SQLite user and usage store; default "
                                     "var/users.sqlite")
     realm: str = Field("eoscope", description="realm of the WWW-Authenticate challenges")

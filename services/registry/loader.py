@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -55,6 +55,21 @@ class Registry:
 
     def layer(self, name: str) -> tuple[Collection, Layer]:
         return self.layers[name]
+
+    def without(self, collection_ids: Iterable[str]) -> Registry:
+        """The same registry without these collections (and their layers): what the
+        catalogues show anonymous users when some collections are restricted."""
+        hidden = set(collection_ids)
+        if not hidden & set(self.collections):
+            return self
+        return replace(
+            self,
+            collections=MappingProxyType({k: c for k, c in self.collections.items()
+                                          if k not in hidden}),
+            layers=MappingProxyType({k: v for k, v in self.layers.items()
+                                     if v[0].id not in hidden}),
+            by_product=MappingProxyType({k: c for k, c in self.by_product.items()
+                                         if c.id not in hidden}))
 
 
 

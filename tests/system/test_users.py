@@ -37,6 +37,7 @@ COVERAGE = "CGS_S2_NDVI"
 OWS = "http://www.opengis.net/ows/2.0"
 OWS11 = "http://www.opengis.net/ows/1.1"
 ECHO = {"inputs": {"message": "hi"}}
+RESTRICTED = "PROBAV_L3_S10_TOC_333M"
 ASYNC = {"Prefer": "respond-async"}
 
 
@@ -58,7 +59,8 @@ def site(tiny_archive, tmp_path_factory, issuer):
            "EOSCOPE_INDEX_PATH": str(settings.index), "EOSCOPE_JOBS_RUNNER": "external",
            "EOSCOPE_ACCESS_POLICY": "terrascope", "EOSCOPE_ACCESS_OIDC_ISSUER": issuer.url,
            "EOSCOPE_ACCESS_OIDC_AUDIENCE": AUDIENCE, "EOSCOPE_ACCESS_OIDC_LEEWAY": "30",
-           "EOSCOPE_ACCESS_OIDC_JWKS_COOLDOWN": "0", "EOSCOPE_ACCESS_USAGE_FLUSH_SECONDS": "0"}
+           "EOSCOPE_ACCESS_OIDC_JWKS_COOLDOWN": "0", "EOSCOPE_ACCESS_USAGE_FLUSH_SECONDS": "0",
+           "EOSCOPE_ACCESS_RESTRICTED_COLLECTIONS": f'["{RESTRICTED}"]'}
     users = UserStore(root / "var" / "users.sqlite")
     keys = {name: users.add(name, organisation, country=country, admin=name == "root",
                             password=f"{name}-pw")
@@ -143,6 +145,23 @@ def test_anonymous_map_and_small_coverage(site):
         ("SCALESIZE", "x(64),y(64)")], timeout=60)
     assert preview.status_code == 200, preview.text[:300]
     assert preview.headers["Content-Type"].startswith("image/tiff")
+
+
+def test_restricted_collections_are_hidden_from_anonymous_users(site):
+    def get(path: str, who: str | None = None, **params) -> requests.Response:
+        return requests.get(site["url"] + path, params=params, timeout=30,
+                            headers=key(site, who) if who else {})
+
+    assert RESTRICTED not in get("/stac/collections").text
+    assert RESTRICTED in get("/stac/collections", "alice").text
+    assert get(f"/stac/collections/{RESTRICTED}").status_code == 404
+    assert get(f"/stac/collections/{RESTRICTED}", "alice").status_code == 200
+    assert RESTRICTED not in get("/catalogue/collections").text
+    assert RESTRICTED in get("/catalogue/collections", "alice").text
+    products = "/catalogue/products"
+    assert get(products, collection=f"urn:eop:VITO:{RESTRICTED}").status_code == 400
+    assert get(products, "alice", collection=f"urn:eop:VITO:{RESTRICTED}").status_code == 200
+    assert "TERRASCOPE_S2_TOC_V2" in get("/stac/collections").text   # the others stay
 
 
 # -- data needs credentials -----------------------------------------------------------------

@@ -219,3 +219,15 @@ def test_unreachable_provider_is_503_where_tokens_are_needed(store, caplog):
                                      headers={"Authorization": f"Bearer {token}"}).get_environ())
     with pytest.raises(ServiceUnavailable, match="identity provider cannot be reached"):
         authenticator.identify(request)
+
+
+def test_registry_without_restricted_collections():
+    from services.registry import load
+    from services.settings import PROJECT_ROOT
+
+    registry = load(PROJECT_ROOT / "layers")
+    public = registry.without(["PROBAV_L3_S10_TOC_333M", "NOT_A_COLLECTION"])
+    assert "PROBAV_L3_S10_TOC_333M" not in public.collections
+    assert len(public.collections) == len(registry.collections) - 1
+    assert all(c.id != "PROBAV_L3_S10_TOC_333M" for c, _ in public.layers.values())
+    assert registry.without([]) is registry and registry.without(["NOPE"]) is registry
