@@ -1,7 +1,8 @@
-"""STAC JSON schemas from local copies: stac-validator, stac-check, stac-api-validator and pystac
-fetch schema URLs with ``requests`` or ``urllib``; :func:`local_schemas` answers those URLs from
-``tests/schemas/stac/<host>/<path>`` (see its README) and lets every other request through (the
-gateway on loopback). A schema URL without a local copy is a 404, never a trip to the internet."""
+"""STAC JSON schemas from local copies: stac-validator, stac-check, stac-api-validator and
+pystac fetch schema URLs with ``requests``, ``urllib`` or (pystac) ``urllib3``;
+:func:`local_schemas` answers those URLs from ``tests/schemas/stac/<host>/<path>`` (see its
+README) and lets every other request through (the gateway on loopback). A schema URL without a
+local copy is a 404, never a trip to the internet."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from urllib.response import addinfourl
 import pytest
 import requests
 import requests.adapters
+import urllib3
 
 SCHEMAS = Path(__file__).parent / "schemas" / "stac"
 HOSTS = {"schemas.stacspec.org", "stac-extensions.github.io", "geojson.org"}
@@ -40,6 +42,7 @@ def local_schemas() -> Iterator[list[str]]:
     answered: list[str] = []
     send = requests.adapters.HTTPAdapter.send
     urlopen = urllib.request.urlopen
+    pool_urlopen = urllib3.PoolManager.urlopen
 
     def local_send(adapter, request, *args, **kwargs):
         path = local_copy(request.url)
@@ -63,10 +66,20 @@ def local_schemas() -> Iterator[list[str]]:
         headers["Content-Type"] = "application/json"
         return addinfourl(io.BytesIO(body), headers, href, status)
 
+    def local_pool_urlopen(pool, method, url, *args, **kwargs):
+        path = local_copy(url)
+        if path is None:
+            return pool_urlopen(pool, method, url, *args, **kwargs)
+        answered.append(url)
+        status, body = _content(path)
+        return urllib3.HTTPResponse(body=io.BytesIO(body), status=status, preload_content=False,
+                                    headers={"Content-Type": "application/json"})
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(requests.adapters.HTTPAdapter, "send", local_send)
         patch.setattr(urllib.request, "urlopen", local_urlopen)
         import stac_validator.utilities  # binds urlopen at import
 
         patch.setattr(stac_validator.utilities, "urlopen", local_urlopen)
+        patch.setattr(urllib3.PoolManager, "urlopen", local_pool_urlopen)
         yield answered
