@@ -1,6 +1,6 @@
 """stac-validator on every collection and a sample of items of every collection, and
-stac-api-validator on the core, collections, features, item-search and filter conformance
-classes, against the live gateway; both read the JSON schemas from local copies
+stac-api-validator on the core, collections, features, item-search (with fields) and filter
+conformance classes, against the live gateway; both read the JSON schemas from local copies
 (tests/stac_offline.py), never from the internet."""
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ def test_every_collection_and_a_sample_of_items_are_valid(gateway, offline):
 def test_stac_api_validator_finds_no_errors(gateway, offline):
     warnings, errors = validate_api(
         root_url=f"{gateway.url}/stac",
-        ccs_to_validate=["core", "collections", "features", "item-search", "filter"],
+        ccs_to_validate=["core", "collections", "features", "item-search", "filter",
+                         "item-search#fields"],
         collection="TERRASCOPE_S2_NDVI_V2",
         geometry='{"type": "Polygon", "coordinates": [[[2.5, 49.4], [6.5, 49.4], [6.5, 51.6],'
                  ' [2.5, 51.6], [2.5, 49.4]]]}',
-        auth_bearer_token=None, auth_query_parameter=None, fields_nested_property=None,
+        auth_bearer_token=None, auth_query_parameter=None,
+        fields_nested_property="properties.eo:cloud_cover",
         validate_pagination=True, query_config=QueryConfig(*[None] * 13),
         transaction_collection=None, headers={}, open_assets_urls=False)
     assert not list(errors), "\n".join(errors)

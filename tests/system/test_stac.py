@@ -129,3 +129,19 @@ def test_basic_cql2_or_not_and_is_null(stac, gateway):
     s1 = list(stac.search(collections=["CGS_S1_GRD_SIGMA0_L1", collection], filter_lang=
                           "cql2-text", filter="eo:cloud_cover IS NULL").items())
     assert s1 and {i.collection_id for i in s1} == {"CGS_S1_GRD_SIGMA0_L1"}
+
+
+def test_fields_include_and_exclude(gateway):
+    search = f"{gateway.url}/stac/search"
+    got = requests.get(search, params={"collections": "TERRASCOPE_S2_NDVI_V2", "limit": 1,
+                                       "fields": "properties.eo:cloud_cover,-links"},
+                       timeout=60).json()["features"][0]
+    assert set(got) == {"type", "stac_version", "id", "properties", "links"}
+    assert set(got["properties"]) == {"eo:cloud_cover"}
+    posted = requests.post(search, json={"collections": ["TERRASCOPE_S2_NDVI_V2"], "limit": 1,
+                                         "fields": {"exclude": ["assets", "properties.gsd"]}},
+                           timeout=60).json()["features"][0]
+    assert "assets" not in posted and "gsd" not in posted["properties"]
+    assert "datetime" in posted["properties"] and posted["geometry"]
+    bad = requests.post(search, json={"fields": {"only": ["id"]}}, timeout=60)
+    assert bad.status_code == 400 and bad.json()["locator"] == "fields"

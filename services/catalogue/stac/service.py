@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from services.catalogue.opensearch.values import OpenSearchError
 from services.catalogue.records import Hrefs, collection_record, product_record
 from services.catalogue.responses import Response, json_response
+from services.catalogue.stac.fields import parse_fields
 from services.catalogue.stac.items import STAC_VERSION, item, stac_collection
 from services.catalogue.stac.openapi import OPENAPI, openapi
 from services.catalogue.stac.query import MAX_LIMIT, QUERYABLES, StacError, parse_search
@@ -28,6 +29,7 @@ CONFORMANCE = (
     "https://api.stacspec.org/v1.0.0/ogcapi-features",
     "https://api.stacspec.org/v1.0.0/item-search",
     "https://api.stacspec.org/v1.0.0/item-search#sort",
+    "https://api.stacspec.org/v1.0.0/item-search#fields",
     "https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -131,13 +133,14 @@ class StacService:
     def items(self, request: Mapping[str, object], base: str, root: str,
               collection: str | None, method: str) -> Response:
         search = parse_search(request, self.registry, collection, method == "POST")
+        fields = parse_fields(request, method == "POST")
         total, products = self.search.search(search.query)
         hrefs = Hrefs(root, self.archive)
         features = []
         for product in products:
             definition = self.registry.collections[product.collection]
-            features.append(item(product_record(product, definition, hrefs), product,
-                                 definition, hrefs, base))
+            features.append(fields.apply(item(product_record(product, definition, hrefs),
+                                              product, definition, hrefs, base)))
         endpoint = f"{base}/collections/{collection}/items" if collection else f"{base}/search"
         links = [{"rel": "self", "type": GEOJSON, "href": endpoint if method == "POST" or not
                   request else f"{endpoint}?{urlencode(_query(request))}"},
