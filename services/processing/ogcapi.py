@@ -28,13 +28,17 @@ from pygeoapi.process.manager.base import BaseManager
 from pygeoapi.util import JobStatus, RequestedProcessExecutionMode
 
 from services.atomic import write_validated
+from services.catalogue.ogcapi_records import resources as records_resources
 from services.errors import OGCException, problem_type, status_for
 from services.processing import catalog as catalog_module
 from services.processing.service import ProcessingService
 from services.processing.store import Job
+from services.registry import load as load_registry
 from services.settings import Settings
 
 PLACEHOLDER = "http://eoscope.invalid"
+# classes pygeoapi declares for what eoscope's providers do not do (records' q: free text)
+NOT_IMPLEMENTED = ("http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/opensearch",)
 MANAGER = "services.processing.ogcapi.EoscopeManager"
 PROCESSOR = "services.processing.ogcapi.EoscopeProcessor"
 
@@ -138,7 +142,8 @@ def _failed(code: str, message: str) -> OGCException:
 
 
 def config(settings: Settings, base_url: str) -> dict:
-    """pygeoapi's configuration: the server, our manager and one resource per process."""
+    """pygeoapi's configuration: the server, our manager, one resource per process and one
+    records collection per registry collection (services/catalogue/ogcapi_records.py)."""
     processes = catalog_module.load().processes
     return {
         "server": {"bind": {"host": "127.0.0.1", "port": 0}, "url": base_url,
@@ -164,8 +169,10 @@ def config(settings: Settings, base_url: str) -> dict:
                         "address": "", "city": "", "stateorprovince": "", "postalcode": "",
                         "country": "", "phone": "", "fax": "", "hours": "",
                         "instructions": ""}},
-        "resources": {pid: {"type": "process", "processor": {"name": PROCESSOR, "process": pid}}
-                      for pid in processes},
+        "resources": {**{pid: {"type": "process",
+                               "processor": {"name": PROCESSOR, "process": pid}}
+                         for pid in processes},
+                      **records_resources(load_registry(settings.layers_dir), settings)},
     }
 
 
@@ -215,20 +222,29 @@ class OgcApiMount:
         status, headers = captured["status"], captured["headers"]
         code = int(status.split()[0])
         media = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if environ["PATH_INFO"].rstrip("/") == "/conformance" and "json" in media:
+            body = _conformance(body)
         if code >= 400:
             body = _problem(body if "json" in media else b"{}", code, environ["PATH_INFO"])
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
             headers.append(("Content-Type", "application/problem+json"))
         if code in (429, 503):
             headers.append(("Retry-After", self.retry_after))
-        if base != self.base:
-            old = self.base.encode()
-            body = body.replace(old, base.encode())
-            headers = [(k, v.replace(self.base, base)) for k, v in headers]
+        if base != self.base:  # the placeholder's root: records link to /download too
+            old, new = self.base.removesuffix(self.prefix), base.removesuffix(self.prefix)
+            body = body.replace(old.encode(), new.encode())
+            headers = [(k, v.replace(old, new)) for k, v in headers]
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))
         start_response(status, headers)
         return [body]
+
+
+def _conformance(body: bytes) -> bytes:
+    document = json.loads(body)
+    document["conformsTo"] = [c for c in document.get("conformsTo", [])
+                              if c not in NOT_IMPLEMENTED]
+    return json.dumps(document).encode()
 
 
 def _host_url(environ: dict) -> str:
