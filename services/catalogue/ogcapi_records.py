@@ -11,7 +11,6 @@ per registry collection; pygeoapi loads :class:`ProductRecords` by its dotted na
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 from pygeoapi.provider.base import (
@@ -55,9 +54,20 @@ def resources(registry: Registry, settings: Settings) -> dict:
         for c in registry.collections.values()}
 
 
-@cache
-def _registry(layers_dir: str) -> Registry:
-    return load(Path(layers_dir))
+_REGISTRIES: dict[str, Registry] = {}
+
+
+def registry_at(layers_dir: str) -> Registry:
+    """The registry of ``layers_dir``, read once per worker for pygeoapi's configuration and
+    its providers (pygeoapi builds providers per request, from their definitions only)."""
+    if layers_dir not in _REGISTRIES:
+        _REGISTRIES[layers_dir] = load(Path(layers_dir))
+    return _REGISTRIES[layers_dir]
+
+
+def remember_registry(layers_dir: str, registry: Registry) -> None:
+    """Use the gateway's own registry of ``layers_dir`` (it takes seconds to read)."""
+    _REGISTRIES[layers_dir] = registry
 
 
 class ProductRecords(BaseProvider):
@@ -67,7 +77,7 @@ class ProductRecords(BaseProvider):
         super().__init__(provider_def)
         from services.processing.ogcapi import PLACEHOLDER  # the host, rewritten per request
 
-        self.collection: Collection = _registry(provider_def["layers_dir"]).collections[
+        self.collection: Collection = registry_at(provider_def["layers_dir"]).collections[
             provider_def["collection"]]
         self.search = ProductSearch(Path(provider_def["data"]))
         root = (provider_def.get("public_url") or PLACEHOLDER).rstrip("/")
