@@ -33,8 +33,8 @@ FIELDS = {"title": {"type": "string"}, "type": {"type": "string"},
           "end_datetime": {"type": "string", "format": "date-time"},
           "platform": {"type": "string"}, "eo:cloud_cover": {"type": "number"},
           "grid:code": {"type": "string"}}
-_SORTABLE = {"datetime": "start", "start_datetime": "start", "title": "title",
-             "eo:cloud_cover": "cloudCover"}
+_SORTABLE = {"datetime": "start", "start_datetime": "start", "end_datetime": "end",
+             "title": "title", "eo:cloud_cover": "cloudCover", "grid:code": "tileId"}
 
 
 def resources(registry: Registry, settings: Settings) -> dict:
@@ -116,9 +116,13 @@ class ProductRecords(BaseProvider):
                 query = replace(query, condition=condition(filterq))
         except OpenSearchError as error:
             raise ProviderInvalidQueryError(user_msg=error.text) from None
+        unknown = [s["property"] for s in sortby or () if s["property"] not in _SORTABLE]
+        if unknown:
+            raise ProviderInvalidQueryError(user_msg=f"cannot sort by {unknown[0]} (sortable: "
+                                            f"{', '.join(_SORTABLE)})")
         if sortby:
             query = replace(query, sort=tuple(
-                (_SORTABLE.get(s["property"], "start"), s["order"] != "-") for s in sortby))
+                (_SORTABLE[s["property"]], s["order"] != "-") for s in sortby))
         return query
 
     def get(self, identifier: str, **kwargs) -> dict:

@@ -31,6 +31,9 @@ from services.atomic import write_validated
 from services.catalogue.ogcapi_records import registry_at, remember_registry
 from services.catalogue.ogcapi_records import resources as records_resources
 from services.errors import OGCException, problem_type, status_for
+from services.ows.ogcapi_maps import remember_ows
+from services.ows.ogcapi_maps import resources as maps_resources
+from services.ows.service import OwsService
 from services.processing import catalog as catalog_module
 from services.processing.service import ProcessingService
 from services.processing.store import Job
@@ -145,8 +148,9 @@ def _failed(code: str, message: str) -> OGCException:
 
 def config(settings: Settings, base_url: str) -> dict:
     """pygeoapi's configuration: the server, our manager, one resource per process, one
-    records collection per registry collection (services/catalogue/ogcapi_records.py) and one
-    EDR collection per time series layer (services/timeseries/ogcapi_edr.py)."""
+    records collection per registry collection (services/catalogue/ogcapi_records.py), and
+    per layer an EDR collection (time series layers, services/timeseries/ogcapi_edr.py) with
+    a map (WMS layers, services/ows/ogcapi_maps.py)."""
     processes = catalog_module.load().processes
     registry = registry_at(str(settings.layers_dir))
     return {
@@ -176,9 +180,24 @@ def config(settings: Settings, base_url: str) -> dict:
         "resources": {**{pid: {"type": "process",
                                "processor": {"name": PROCESSOR, "process": pid}}
                          for pid in processes},
-                      **records_resources(registry, settings),
-                      **edr_resources(registry, settings)},
+                      **_merged(records_resources(registry, settings),
+                                edr_resources(registry, settings),
+                                maps_resources(registry, settings))},
     }
+
+
+def _merged(*resources: dict) -> dict:
+    """Resources of several kinds in one: a layer that is an EDR and a map collection is one
+    collection with both providers."""
+    merged: dict = {}
+    for found in resources:
+        for key, resource in found.items():
+            if key in merged:
+                merged[key] = {**merged[key], "providers": [*merged[key]["providers"],
+                                                             *resource["providers"]]}
+            else:
+                merged[key] = resource
+    return merged
 
 
 def write_config(settings: Settings, base_url: str) -> tuple[Path, Path]:
@@ -202,9 +221,11 @@ class OgcApiMount:
     """pygeoapi's Flask app under ``prefix``, with the fixes listed in the module docstring."""
 
     def __init__(self, settings: Settings, prefix: str = "/ogcapi",
-                 registry: Registry | None = None):
+                 registry: Registry | None = None, ows: OwsService | None = None):
         if registry is not None:
             remember_registry(str(settings.layers_dir), registry)
+        if ows is not None:
+            remember_ows(ows)
         self.prefix = prefix
         self.public = settings.public_url.rstrip("/") + prefix if settings.public_url else None
         self.base = self.public or PLACEHOLDER + prefix
@@ -220,7 +241,8 @@ class OgcApiMount:
         path = environ.get("PATH_INFO", "")
         environ = {**environ, "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + self.prefix,
                    "PATH_INFO": path[len(self.prefix):] or "/"}
-        if "text/html" not in environ.get("HTTP_ACCEPT", ""):
+        if "text/html" not in environ.get("HTTP_ACCEPT", "") and \
+                not environ["PATH_INFO"].endswith("/map"):  # a map is an image
             environ["HTTP_ACCEPT"] = "application/json"
         base = self.public or (_host_url(environ) + self.prefix)
         captured: dict = {}

@@ -31,6 +31,9 @@ def test_records_are_the_stac_items(gateway):
     found = records(gateway, limit=100).json()
     assert found["numberMatched"] == stac["numberMatched"] == gateway.index.product_count_of(NDVI)
     assert [f["id"] for f in found["features"]] == [f["id"] for f in stac["features"]]
+    cloudiest = records(gateway, limit=1, sortby="-eo:cloud_cover").json()["features"][0]
+    assert cloudiest["properties"]["eo:cloud_cover"] == max(
+        f["properties"]["eo:cloud_cover"] for f in stac["features"])
     record = found["features"][0]
     assert record["properties"]["type"] == "dataset" and record["properties"]["title"]
     downloads = [link["href"] for link in record["links"] if link["rel"] == "enclosure"]
@@ -43,7 +46,7 @@ def test_records_are_the_stac_items(gateway):
 
 def test_bad_record_queries_are_400_problems(gateway):
     for params in ({"filter": "snow <= 3"}, {"datetime": "yesterday"}, {"q": "ndvi"},
-                   {"bbox": "1,2,3"}):
+                   {"bbox": "1,2,3"}, {"sortby": "platform"}):
         response = records(gateway, **params)
         assert response.status_code == 400, params
         assert response.headers["Content-Type"] == "application/problem+json"
