@@ -78,8 +78,9 @@ def bulk_load(index: ProductIndex, count: int) -> float:
     with sqlite3.connect(index.path) as db:
         db.executemany("INSERT INTO products (id, collection, name, platform, tile, time, date,"
                        " version, cloud_cover, crs, minx, miny, maxx, maxy, footprint, folder,"
-                       " signature, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                       " ?, ?, ?, ?, ?)", (r[1] for r in synthetic(count)))
+                       " signature, ingested_at, end_time, properties) VALUES (?, ?, ?, ?, ?,"
+                       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                       (r[1] + (r[1][5],) for r in synthetic(count)))
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)",
                        (r[2] for r in synthetic(count)))
     return time.perf_counter() - start
@@ -93,10 +94,11 @@ def upsert_rate(folder: Path, count: int) -> float:
     items = []
     for _, p, f in synthetic(count, seed=2):
         product = Product(collection=p[1], name=p[2], platform=p[3], tile=p[4], time=p[5],
-                          version=p[7], cloud_cover=p[8], crs=p[9], bbox=tuple(p[10:14]),
-                          footprint=p[14], folder=p[15], files={f[1]: (f[2], f[3])},
-                          signature=p[16])
-        items.append((product, [LayerSource("CGS_S2_NDVI", f[2], "EPSG:32631", p[14])], p[17]))
+                          end=p[5], version=p[7], cloud_cover=p[8], crs=p[9],
+                          bbox=tuple(p[10:14]), footprint=p[14], folder=p[15],
+                          files=((f[1], f[2], f[3]),), signature=p[16])
+        items.append((product, [LayerSource("CGS_S2_NDVI", f[2], "EPSG:32631",
+                                            tuple(p[10:14]), p[14])], p[17]))
     start = time.perf_counter()
     for first in range(0, count, BATCH):
         chunk = items[first:first + BATCH]

@@ -243,7 +243,7 @@ class Gateway:
 
     def _ogcapi(self, request: Request, rest: str = "") -> WsgiResponse:
         if self._pygeoapi is None:  # a worker that serves no process never imports pygeoapi
-            self._pygeoapi = OgcApiMount(self.settings)
+            self._pygeoapi = OgcApiMount(self.settings, registry=self.registry, ows=self.ows)
         return WsgiResponse.from_app(self._pygeoapi, request.environ)
 
     def _wps(self, request: Request) -> WsgiResponse:

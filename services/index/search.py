@@ -78,6 +78,29 @@ class PropertyFilter:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """``field`` (a column of :data:`FILTER_COLUMNS`, or ``properties.<name>`` of the
+    profile's properties) compared with ``value``; ``isnull`` takes no value, ``contains``
+    tests a comma-separated list property (as :class:`PropertyFilter`)."""
+
+    field: str
+    op: Literal["=", "<>", "<", "<=", ">", ">=", "isnull", "contains"]
+    value: str | int | float | datetime | None = None
+
+
+@dataclass(frozen=True)
+class Logical:
+    """``and``/``or`` of its conditions, or ``not`` of its one condition."""
+
+    op: Literal["and", "or", "not"]
+    args: tuple[Compare | Logical, ...]
+
+
+Condition = Compare | Logical
+FILTER_COLUMNS = ("name", "collection", "time", "cloud_cover", "platform", "tile")
+
+
+@dataclass(frozen=True)
 class ProductQuery:
     """A product search: every field narrows it; times are timezone-aware datetimes."""
 
@@ -91,6 +114,7 @@ class ProductQuery:
     cloud_cover: Interval | None = None
     published: tuple[Interval, ...] = ()     # on the ingest time
     properties: tuple[PropertyFilter, ...] = ()
+    condition: Condition | None = None                     # any boolean filter (STAC CQL2)
     sort: tuple[tuple[str, bool], ...] = (("start", True),)  # (key, ascending)
     offset: int = 0
     limit: int = 100
@@ -152,6 +176,35 @@ def _property(test: PropertyFilter, where: list[str], args: list) -> None:
         args.append(test.value)
 
 
+def _condition(condition: Condition, args: list) -> str:
+    """Parameterised SQL of a condition."""
+    if isinstance(condition, Logical):
+        parts = [_condition(c, args) for c in condition.args]
+        if condition.op == "not":
+            return f"NOT ({parts[0]})"
+        return "(" + f" {condition.op.upper()} ".join(f"({p})" for p in parts) + ")"
+    field = condition.field
+    if field.startswith("properties."):
+        name = field.removeprefix("properties.")
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a property name: {name!r}")
+        column = f"json_extract(properties, '$.{name}')"
+    elif field in FILTER_COLUMNS:
+        column = field
+    else:
+        raise ValueError(f"not a filter column: {field!r}")
+    if condition.op == "isnull":
+        return f"{column} IS NULL"
+    if condition.op == "contains":
+        args.append(f", {condition.value},")
+        return f"instr(', ' || {column} || ',', ?) > 0"
+    value = condition.value
+    if isinstance(value, datetime):
+        value = _time_text(value, "time", condition.op not in (">", ">="))
+    args.append(value)
+    return f"{column} {condition.op} ?"
+
+
 def _where(query: ProductQuery) -> tuple[str, list]:
     marks = ", ".join("?" * len(query.collections)) or "NULL"
     where, args = [f"collection IN ({marks})"], list(query.collections)
@@ -172,6 +225,8 @@ def _where(query: ProductQuery) -> tuple[str, list]:
         _interval("ingested_at", interval, where, args)
     for test in query.properties:
         _property(test, where, args)
+    if query.condition is not None:
+        where.append(_condition(query.condition, args))
     return " AND ".join(where), args
 
 

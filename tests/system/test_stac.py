@@ -108,3 +108,40 @@ def test_unknown_resources_are_404(gateway):
                  "nothing"):
         response = requests.get(f"{gateway.url}/stac/{path}", timeout=60)
         assert response.status_code == 404 and response.json()["status"] == 404
+
+
+def test_basic_cql2_or_not_and_is_null(stac, gateway):
+    collection = "TERRASCOPE_S2_NDVI_V2"
+    items = list(stac.search(collections=[collection]).items())
+    low = sum(1 for i in items if i.properties["eo:cloud_cover"] < 10)
+    high = sum(1 for i in items if i.properties["eo:cloud_cover"] > 50)
+    either = list(stac.search(collections=[collection], filter_lang="cql2-text",
+                              filter="eo:cloud_cover < 10 OR eo:cloud_cover > 50").items())
+    assert len(either) == low + high
+    cloud = {"property": "eo:cloud_cover"}
+    rest = list(stac.search(collections=[collection], filter_lang="cql2-json", filter={
+        "op": "and", "args": [
+            {"op": "not", "args": [{"op": "or", "args": [{"op": "<", "args": [cloud, 10]},
+                                                         {"op": ">", "args": [cloud, 50]}]}]},
+            {"op": "<>", "args": [{"property": "id"}, items[0].id]}]}).items())
+    assert len(rest) == len(items) - low - high - (1 if 10 <= items[0].properties[
+        "eo:cloud_cover"] <= 50 else 0)
+    s1 = list(stac.search(collections=["CGS_S1_GRD_SIGMA0_L1", collection], filter_lang=
+                          "cql2-text", filter="eo:cloud_cover IS NULL").items())
+    assert s1 and {i.collection_id for i in s1} == {"CGS_S1_GRD_SIGMA0_L1"}
+
+
+def test_fields_include_and_exclude(gateway):
+    search = f"{gateway.url}/stac/search"
+    got = requests.get(search, params={"collections": "TERRASCOPE_S2_NDVI_V2", "limit": 1,
+                                       "fields": "properties.eo:cloud_cover,-links"},
+                       timeout=60).json()["features"][0]
+    assert set(got) == {"type", "stac_version", "id", "properties", "links"}
+    assert set(got["properties"]) == {"eo:cloud_cover"}
+    posted = requests.post(search, json={"collections": ["TERRASCOPE_S2_NDVI_V2"], "limit": 1,
+                                         "fields": {"exclude": ["assets", "properties.gsd"]}},
+                           timeout=60).json()["features"][0]
+    assert "assets" not in posted and "gsd" not in posted["properties"]
+    assert "datetime" in posted["properties"] and posted["geometry"]
+    bad = requests.post(search, json={"fields": {"only": ["id"]}}, timeout=60)
+    assert bad.status_code == 400 and bad.json()["locator"] == "fields"

@@ -8,7 +8,12 @@ samples read it). Band scaling goes in ``raster:bands`` (scale, offset, nodata, 
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
+
+import rasterio
+from rasterio.errors import RasterioError
 
 from services.catalogue.records import (
     CollectionRecord,
@@ -28,7 +33,11 @@ EXTENSIONS = {
     "sar": "https://stac-extensions.github.io/sar/v1.0.0/schema.json",
     "file": "https://stac-extensions.github.io/file/v2.1.0/schema.json",
     "alternate": "https://stac-extensions.github.io/alternate-assets/v1.1.0/schema.json",
+    "processing": "https://stac-extensions.github.io/processing/v1.0.0/schema.json",
 }
+ITEM_ASSETS = "https://stac-extensions.github.io/item-assets/v1.0.0/schema.json"
+# an Item declares the extensions whose fields it has (their schemas require some)
+_ALWAYS = ("raster", "file", "alternate", "processing")
 GEOTIFF = "image/tiff; application=geotiff; profile=cloud-optimized"
 _DATA_TYPES = {"uint8": "uint8", "int8": "int8", "uint16": "uint16", "int16": "int16",
                "uint32": "uint32", "int32": "int32", "float32": "float32"}
@@ -60,6 +69,7 @@ def stac_properties(product: Product, collection: Collection) -> dict:
     if "sensorMode" in found:
         properties["sar:instrument_mode"] = found["sensorMode"]
         properties["sar:frequency_band"] = "C"
+        properties["sar:product_type"] = collection.product_type
     if product.tile:
         properties["grid:code"] = product.tile
     return properties
@@ -78,7 +88,7 @@ def item(record: ProductRecord, product: Product, collection: Collection, hrefs:
         assets[key] = {
             "href": hrefs.file(path), "type": GEOTIFF, "title": bands[0].file,
             "roles": ["quality" if bands[0].role == "quality" else "data"],
-            "file:size": size,
+            "file:size": size, **file_grid(path),
             "raster:bands": [_raster_band(b) for b in bands],
             "alternate": {"local": {"href": Path(path).absolute().as_uri(),
                                     "title": "the file on the platform"}}}
@@ -86,11 +96,12 @@ def item(record: ProductRecord, product: Product, collection: Collection, hrefs:
         assets["thumbnail"] = {"href": link.href, "type": link.type, "roles": ["thumbnail"],
                                "title": "WMS preview"}
     collection_url = f"{base}/collections/{collection.id}"
+    properties = stac_properties(product, collection)
     return {
         "type": "Feature", "stac_version": STAC_VERSION,
-        "stac_extensions": list(EXTENSIONS.values()), "id": product.name,
+        "stac_extensions": _extensions(properties, assets), "id": product.name,
         "collection": collection.id, "geometry": record.geometry, "bbox": list(product.bbox),
-        "properties": stac_properties(product, collection), "assets": assets,
+        "properties": properties, "assets": assets,
         "links": [
             {"rel": "self", "href": f"{collection_url}/items/{product.name}",
              "type": "application/geo+json"},
@@ -99,6 +110,36 @@ def item(record: ProductRecord, product: Product, collection: Collection, hrefs:
             {"rel": "root", "href": base, "type": "application/json"},
             {"rel": "alternate", "href": record.links["alternates"][0].href,
              "type": "application/geo+json", "title": "OpenSearch"}]}
+
+
+def _extensions(properties: dict, assets: dict) -> list[str]:
+    fields = [*properties, *(name for asset in assets.values() for name in asset)]
+    used = {name.split(":")[0] for name in fields if ":" in name} | set(_ALWAYS)
+    return [url for name, url in EXTENSIONS.items() if name in used]
+
+
+def file_grid(path: str) -> dict:
+    """``proj:shape`` and ``proj:transform`` of a file (what odc-stac and stackstac need to
+    place its pixels), read from its header once per version of the file; nothing for a file
+    that cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return {}
+    return _grid(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _grid(path: str, _mtime_ns: int, _size: int) -> dict:
+    try:
+        with rasterio.open(path) as dataset:
+            grid = {"proj:shape": [dataset.height, dataset.width],
+                    "proj:transform": list(dataset.transform)[:6]}
+            if dataset.crs and dataset.crs.to_epsg():
+                grid["proj:epsg"] = dataset.crs.to_epsg()
+            return grid
+    except (RasterioError, OSError):
+        return {}
 
 
 def _raster_band(band: Band) -> dict:
@@ -117,7 +158,7 @@ def stac_collection(record: CollectionRecord, collection: Collection, base: str)
         interval = [[record.begin, record.end]]
     return {
         "type": "Collection", "stac_version": STAC_VERSION,
-        "stac_extensions": [EXTENSIONS["eo"], EXTENSIONS["raster"]],
+        "stac_extensions": [EXTENSIONS["raster"], ITEM_ASSETS],
         "id": collection.id, "title": collection.title.en,
         "description": collection.abstract.en, "license": "proprietary",
         "keywords": list(record.keywords),

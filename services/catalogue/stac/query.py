@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,7 +22,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from shapely.geometry import shape
 
 from services.catalogue.opensearch.values import OpenSearchError, parse_bbox, parse_time
-from services.index.search import Interval, ProductQuery, PropertyFilter
+from services.index.search import Compare, Condition, Logical, ProductQuery
 from services.registry import Registry
 
 DEFAULT_LIMIT = 10
@@ -42,8 +43,9 @@ class Search:
 
 
 def parse_search(args: Mapping[str, object], registry: Registry,
-                 collection: str | None = None) -> Search:
-    """The search a request asks for; ``collection`` for ``/collections/{id}/items``."""
+                 collection: str | None = None, posted: bool = False) -> Search:
+    """The search a request asks for; ``collection`` for ``/collections/{id}/items``,
+    ``posted`` for a POST body (JSON values, not the query string's text)."""
     known = {"bbox", "intersects", "datetime", "ids", "collections", "limit", "token",
              "filter", "filter-lang", "filter_lang", "sortby", "fields", "filter-crs"}
     unknown = [k for k in args if k not in known]
@@ -54,7 +56,7 @@ def parse_search(args: Mapping[str, object], registry: Registry,
         if name not in registry.collections:
             raise StacError(f"unknown collection '{name}'", "collections")
     query = ProductQuery(collections=tuple(collections or registry.collections))
-    query = replace(query, bbox=_area(args))
+    query = replace(query, bbox=_area(args, posted))
     if args.get("datetime"):
         start, end = _datetime(str(args["datetime"]))
         query = replace(query, start=start, end=end)
@@ -77,13 +79,17 @@ def _list(value: object) -> list[str]:
     return [v for v in str(value).split(",") if v]
 
 
-def _area(args: Mapping[str, object]) -> tuple[float, float, float, float] | None:
+def _area(args: Mapping[str, object], posted: bool) -> tuple[float, float, float, float] | None:
     if args.get("bbox") is not None and args.get("intersects") is not None:
         raise StacError("bbox and intersects cannot go together", "intersects")
     if args.get("bbox") is not None:
         value = args["bbox"]
-        text = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        return parse_bbox(text)
+        if isinstance(value, str) and posted:
+            raise StacError("bbox in a POST body is an array of numbers", "bbox")
+        parts = [str(v) for v in value] if isinstance(value, list) else str(value).split(",")
+        if len(parts) == 6:  # a 3D box: the search is on its horizontal part
+            parts = parts[0:2] + parts[3:5]
+        return parse_bbox(",".join(parts))
     if args.get("intersects") is not None:
         value = args["intersects"]
         try:
@@ -96,15 +102,26 @@ def _area(args: Mapping[str, object]) -> tuple[float, float, float, float] | Non
     return None
 
 
+# RFC 3339 date-time, as STAC requires (a date alone, or no time zone, is not one)
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _instant(text: str) -> datetime:
+    if not _RFC3339.fullmatch(text):
+        raise StacError(f"datetime '{text[:60]}' is not an RFC 3339 date-time "
+                        "(e.g. 2018-06-01T00:00:00Z)", "datetime")
+    return parse_time(text.upper(), "datetime")
+
+
 def _datetime(text: str) -> tuple[datetime | None, datetime | None]:
     parts = text.split("/")
     if len(parts) == 1:
-        moment = parse_time(parts[0], "datetime")
+        moment = _instant(parts[0])
         return moment, moment
-    if len(parts) != 2 or parts == ["..", ".."] or parts == ["", ""]:
+    if len(parts) != 2 or all(p in ("", "..") for p in parts):
         raise StacError(f"datetime '{text}' is not an instant or an interval", "datetime")
-    start = None if parts[0] in ("", "..") else parse_time(parts[0], "datetime")
-    end = None if parts[1] in ("", "..") else parse_time(parts[1], "datetime")
+    start = None if parts[0] in ("", "..") else _instant(parts[0])
+    end = None if parts[1] in ("", "..") else _instant(parts[1])
     if start and end and start > end:
         raise StacError("datetime: the start is after the end", "datetime")
     return start, end
@@ -153,29 +170,48 @@ def _filter(args: Mapping[str, object]) -> ast.Node:
 
 
 def apply_filter(query: ProductQuery, node: ast.Node) -> ProductQuery:
-    """``query`` narrowed by a CQL2 conjunction of comparisons on the queryables."""
-    if isinstance(node, ast.And):
-        return apply_filter(apply_filter(query, node.lhs), node.rhs)
+    """``query`` narrowed by a CQL2 filter (basic CQL2: AND, OR, NOT, comparisons, IS NULL,
+    BETWEEN, and a_contains on sar:polarizations) on the queryables."""
+    return replace(query, condition=condition(node))
+
+
+def condition(node: ast.Node) -> Condition:
+    """The index condition of a CQL2 expression."""
+    if isinstance(node, ast.And | ast.Or):
+        return Logical("and" if isinstance(node, ast.And) else "or",
+                       (condition(node.lhs), condition(node.rhs)))
+    if isinstance(node, ast.Not):
+        return Logical("not", (condition(node.sub_node),))
     if isinstance(node, ast.Between):
-        low = ast.GreaterEqual(node.lhs, node.low)
-        return apply_filter(apply_filter(query, low), ast.LessEqual(node.lhs, node.high))
+        inside = Logical("and", (_compare(_name(node.lhs), ">=", node.low),
+                                 _compare(_name(node.lhs), "<=", node.high)))
+        return Logical("not", (inside,)) if node.not_ else inside
+    if isinstance(node, ast.IsNull):
+        test = Compare(_field(_name(node.lhs)), "isnull")
+        return Logical("not", (test,)) if node.not_ else test
     if isinstance(node, ast.ArrayContains | ast.ArrayOverlaps) and \
             _name(node.lhs) == "sar:polarizations":
         values = node.rhs if isinstance(node.rhs, list) else [node.rhs]
-        tests = tuple(PropertyFilter("polarisationChannels", str(v), "contains")
+        tests = tuple(Compare("properties.polarisationChannels", "contains", str(v))
                       for v in values)
-        return replace(query, properties=query.properties + tests)
+        return Logical("and" if isinstance(node, ast.ArrayContains) else "or", tests)
     if isinstance(node, ast.Comparison):
-        return _compare(query, _name(node.lhs), node.op.value, node.rhs)
-    raise StacError(f"the filter uses {type(node).__name__}: only AND of comparisons on "
-                    f"{', '.join(QUERYABLES)} is supported", "filter")
+        return _compare(_name(node.lhs), node.op.value, node.rhs)
+    raise StacError(f"the filter uses {type(node).__name__}: basic CQL2 (AND, OR, NOT, "
+                    f"comparisons, IS NULL, BETWEEN) and a_contains on sar:polarizations, on "
+                    f"{', '.join(QUERYABLES)}, is supported", "filter")
 
 
-QUERYABLES = ("eo:cloud_cover", "datetime", "sat:orbit_state", "sat:relative_orbit",
-              "sar:polarizations", "sar:instrument_mode", "grid:code", "platform")
-_PROPERTIES = {"sat:orbit_state": ("orbitDirection", str.upper),
-               "sat:relative_orbit": ("relativeOrbitNumber", int),
-               "sar:instrument_mode": ("sensorMode", str.upper)}
+QUERYABLES = ("id", "collection", "eo:cloud_cover", "datetime", "sat:orbit_state",
+              "sat:relative_orbit", "sar:polarizations", "sar:instrument_mode", "grid:code",
+              "platform")
+# queryable → (index field, how a value becomes the index's)
+_FIELDS = {"id": ("name", str), "collection": ("collection", str),
+           "eo:cloud_cover": ("cloud_cover", float), "datetime": ("time", None),
+           "grid:code": ("tile", str), "platform": ("platform", str.upper),
+           "sat:orbit_state": ("properties.orbitDirection", str.upper),
+           "sat:relative_orbit": ("properties.relativeOrbitNumber", int),
+           "sar:instrument_mode": ("properties.sensorMode", str.upper)}
 
 
 def _name(node: object) -> str:
@@ -184,34 +220,25 @@ def _name(node: object) -> str:
     return node.name.removeprefix("properties.")
 
 
-def _compare(query: ProductQuery, name: str, op: str, value: object) -> ProductQuery:
-    if name == "eo:cloud_cover":
-        return replace(query, cloud_cover=_narrow(query.cloud_cover, op, float(value)))
-    if name == "datetime":
+def _field(name: str) -> str:
+    if name not in _FIELDS:
+        raise StacError(f"'{name}' is not a queryable (queryables: {', '.join(QUERYABLES)})",
+                        "filter")
+    return _FIELDS[name][0]
+
+
+def _compare(name: str, op: str, value: object) -> Compare:
+    field, convert = _FIELDS.get(name, (None, None))
+    if field is None:
+        _field(name)
+    if op not in ("=", "<>", "<", "<=", ">", ">="):
+        raise StacError(f"{name} cannot be compared with {op}", "filter")
+    if isinstance(value, ast.Node | list | dict) or value is None:
+        raise StacError(f"{name} must be compared with a literal value", "filter")
+    if convert is None:  # datetime: an instant, a timestamp('…') or a date('…')
         moment = value if isinstance(value, datetime) else parse_time(str(value), "filter")
-        start = moment if op in (">=", ">", "=") else query.start
-        end = moment if op in ("<=", "<", "=") else query.end
-        return replace(query, start=start, end=end)
-    if op != "=":
-        raise StacError(f"{name} can only be compared with =", "filter")
-    if name in _PROPERTIES:
-        key, convert = _PROPERTIES[name]
-        return replace(query, properties=query.properties +
-                       (PropertyFilter(key, convert(str(value))),))
-    if name == "grid:code":
-        return replace(query, tile=str(value))
-    if name == "platform":
-        return replace(query, platforms=(str(value).upper(),))
-    raise StacError(f"'{name}' is not a queryable (queryables: {', '.join(QUERYABLES)})",
-                    "filter")
-
-
-def _narrow(current: Interval | None, op: str, value: float) -> Interval:
-    interval = current or Interval()
-    if op in ("<=", "<"):
-        return replace(interval, high=value, high_closed=op == "<=")
-    if op in (">=", ">"):
-        return replace(interval, low=value, low_closed=op == ">=")
-    if op == "=":
-        return Interval(value, value)
-    raise StacError(f"eo:cloud_cover cannot be compared with {op}", "filter")
+        return Compare(field, op, moment)
+    try:
+        return Compare(field, op, convert(value if convert is float else str(value)))
+    except ValueError:
+        raise StacError(f"{name} cannot be compared with '{value}'", "filter") from None

@@ -16,7 +16,9 @@ from urllib.parse import urlencode
 from services.catalogue.opensearch.values import OpenSearchError
 from services.catalogue.records import Hrefs, collection_record, product_record
 from services.catalogue.responses import Response, json_response
+from services.catalogue.stac.fields import parse_fields
 from services.catalogue.stac.items import STAC_VERSION, item, stac_collection
+from services.catalogue.stac.openapi import OPENAPI, openapi
 from services.catalogue.stac.query import MAX_LIMIT, QUERYABLES, StacError, parse_search
 from services.index.search import ProductSearch
 from services.registry import Registry
@@ -27,6 +29,7 @@ CONFORMANCE = (
     "https://api.stacspec.org/v1.0.0/ogcapi-features",
     "https://api.stacspec.org/v1.0.0/item-search",
     "https://api.stacspec.org/v1.0.0/item-search#sort",
+    "https://api.stacspec.org/v1.0.0/item-search#fields",
     "https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -74,7 +77,9 @@ class StacService:
         if parts == ["conformance"]:
             return _json({"conformsTo": list(CONFORMANCE)})
         if parts == ["queryables"]:
-            return _json(queryables(base))
+            return _json(queryables(base), media="application/schema+json")
+        if parts == ["api"]:
+            return _json(openapi(base), media=OPENAPI)
         if parts == ["search"]:
             request = _body(body) if method == "POST" else dict(args)
             return self.items(request, base, root, None, method)
@@ -105,6 +110,7 @@ class StacService:
     def landing(self, base: str) -> dict:
         links = [{"rel": "self", "href": base, "type": JSON},
                  {"rel": "root", "href": base, "type": JSON},
+                 {"rel": "service-desc", "href": f"{base}/api", "type": OPENAPI},
                  {"rel": "conformance", "href": f"{base}/conformance", "type": JSON},
                  {"rel": "data", "href": f"{base}/collections", "type": JSON},
                  {"rel": "search", "href": f"{base}/search", "type": GEOJSON, "method": "GET"},
@@ -126,16 +132,19 @@ class StacService:
 
     def items(self, request: Mapping[str, object], base: str, root: str,
               collection: str | None, method: str) -> Response:
-        search = parse_search(request, self.registry, collection)
+        search = parse_search(request, self.registry, collection, method == "POST")
+        fields = parse_fields(request, method == "POST")
         total, products = self.search.search(search.query)
         hrefs = Hrefs(root, self.archive)
         features = []
         for product in products:
             definition = self.registry.collections[product.collection]
-            features.append(item(product_record(product, definition, hrefs), product,
-                                 definition, hrefs, base))
+            features.append(fields.apply(item(product_record(product, definition, hrefs),
+                                              product, definition, hrefs, base)))
         endpoint = f"{base}/collections/{collection}/items" if collection else f"{base}/search"
-        links = [{"rel": "root", "href": base, "type": JSON}]
+        links = [{"rel": "self", "type": GEOJSON, "href": endpoint if method == "POST" or not
+                  request else f"{endpoint}?{urlencode(_query(request))}"},
+                 {"rel": "root", "href": base, "type": JSON}]
         if search.offset + len(features) < total:
             links.append(_next(endpoint, request, search.offset + search.limit, method))
         return _json({"type": "FeatureCollection", "features": features, "links": links,
@@ -148,10 +157,13 @@ def _next(endpoint: str, request: Mapping[str, object], offset: int, method: str
     if method == "POST":
         return {"rel": "next", "href": endpoint, "type": GEOJSON, "method": "POST",
                 "body": {**request, "token": str(offset)}, "merge": False}
-    query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in request.items()
-             if k != "token"}
+    query = {k: v for k, v in _query(request).items() if k != "token"}
     return {"rel": "next", "href": f"{endpoint}?{urlencode({**query, 'token': offset})}",
             "type": GEOJSON, "method": "GET"}
+
+
+def _query(request: Mapping[str, object]) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in request.items()}
 
 
 def _body(body: bytes) -> dict:
@@ -167,7 +179,9 @@ def _body(body: bytes) -> dict:
 
 
 def queryables(base: str) -> dict:
-    kinds = {"eo:cloud_cover": {"type": "number", "minimum": 0, "maximum": 100},
+    kinds = {"id": {"type": "string", "title": "Item id"},
+             "collection": {"type": "string", "title": "Collection id"},
+             "eo:cloud_cover": {"type": "number", "minimum": 0, "maximum": 100},
              "datetime": {"type": "string", "format": "date-time"},
              "sat:orbit_state": {"type": "string", "enum": ["ascending", "descending"]},
              "sat:relative_orbit": {"type": "integer", "minimum": 1},
