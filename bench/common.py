@@ -26,6 +26,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from services.demo import DemoSpec
+from services.index import ProductIndex
+from services.index.live import LiveLayers
 from services.settings import PROJECT_ROOT, Settings
 from tests.conftest import prepare, settings_for, start_gateway, stop_gateway
 
@@ -77,6 +79,34 @@ def gateway(env: dict[str, str], workers: int = 1) -> Iterator[str]:
         yield url
     finally:
         stop_gateway(process)
+
+
+def standalone_mapfile(settings: Settings, target: Path) -> Path:
+    """The gateway's mapfile as plain MapServer needs it. The generated mapfile holds only the
+    registry (the gateway sets each request's date on the tile index), so here each layer's
+    tile index selects all its products and the layer gets its dates as ``wms_timeextent`` and
+    ``wms_timedefault`` (MapServer's own TIME filter), as an operator of MapServer alone would
+    write them. Text edits: mapscript 8.0's ``save()`` drops the styles' COLORRANGE."""
+    facts = LiveLayers(ProductIndex(settings.index)).facts()
+    lines, layer = [], None
+    for line in settings.mapfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["NAME"] and layer is None:
+            layer = words[1].strip('"')
+        elif words[:1] == ["LAYER"]:
+            layer = None
+        if words[:1] == ["DATA"] and line.endswith(" AND date = ''\""):
+            line = line.removesuffix(" AND date = ''\"") + '"'
+        lines.append(line)
+        if words[:1] == ['"wms_timeitem"'] and layer in facts:
+            indent = line[:len(line) - len(line.lstrip())]
+            dates = ",".join(facts[layer].dates)
+            lines += [f'{indent}"wms_timeextent" "{dates}"',
+                      f'{indent}"wms_timedefault" "{facts[layer].latest}"',
+                      f'{indent}"wcs_timeposition" "{dates}"']
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
+    return target
 
 
 # -- timing --------------------------------------------------------------------------------

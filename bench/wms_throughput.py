@@ -33,8 +33,9 @@ from bench.common import (
     log,
     percentile,
     save,
+    standalone_mapfile,
 )
-from bench.fastcgi import PATH, mapserv_fastcgi, standalone_mapfile
+from bench.fastcgi import PATH, mapserv_fastcgi
 from bench.wms_getmap import LAYERS, check_png, requests_for
 from bench.wmts_tiles import Pool, running
 from services.index import ProductIndex

@@ -527,6 +527,11 @@ def _report(warm: Warm, cold: dict[str, list[float]], static: str, count: int, p
     report.ratios["cold tile/GetMap 256, median"] = ratio(stats[COLD_TILE], stats[COLD_WMS])
     report.ratios["cold tile/GetMap metatile 1024, median"] = ratio(stats[COLD_TILE],
                                                                      stats[COLD_META])
+    report.targets = {"warm gateway/static, req/s": ">= 0.5",
+                      "cold tile/GetMap metatile 1024, median": "<= 1.5"}
+    report.met = {"warm gateway/static, req/s": report.ratios["warm gateway/static, req/s"] >= 0.5,
+                  "cold tile/GetMap metatile 1024, median":
+                  report.ratios["cold tile/GetMap metatile 1024, median"] <= 1.5}
     report.notes.append("throughput: " + ", ".join(
         f"{way.split(': ')[1]} {warm.rps(way):.0f} req/s" for way in warm.wall))
     report.notes.append(
