@@ -12,7 +12,8 @@ Passes are interleaved across the ways for each client count. Per way and count:
 (requests over the summed wall time of its passes) and the latency of each request under that
 load (p50, p99). In the untimed pass both ways must give the same PNG bytes for every request.
 ``--gunicorn NAME=ARGS`` adds gateways with other gunicorn settings (``GUNICORN_CMD_ARGS``,
-which override the config file), e.g. ``--gunicorn "no keep-alive=--keep-alive 0"``.
+which override the config file), e.g. ``--gunicorn "no keep-alive=--keep-alive 0"``;
+``--front-proxy`` adds the gateway behind the shipped ``deploy/nginx-eoscope.conf``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bench.common import (
     save,
     standalone_mapfile,
 )
-from bench.fastcgi import PATH, mapserv_fastcgi
+from bench.fastcgi import PATH, front_proxy, mapserv_fastcgi
 from bench.wms_getmap import LAYERS, check_png, requests_for
 from bench.wmts_tiles import Pool, running
 from services.index import ProductIndex
@@ -48,6 +49,7 @@ WORKERS = 2
 COPIES = 4  # the 26 requests of wms_getmap, 4 times a pass: 104 requests
 GATEWAY = f"gateway (gunicorn {WORKERS} workers)"
 FASTCGI = "mapserv FastCGI x2 behind nginx"
+PROXIED = "gateway behind deploy/nginx-eoscope.conf"
 COMMAND = "python -m bench.wms_throughput"
 TARGET_RPS, TARGET_P99 = 1.0, 1.1
 
@@ -72,7 +74,7 @@ def gateway(env: dict[str, str], extra: dict[str, str], work: Path) -> Iterator[
 
 
 def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
-        gunicorn: dict[str, str] | None = None) -> Report:
+        gunicorn: dict[str, str] | None = None, proxy: bool = False) -> Report:
     load_before = os.getloadavg()
     settings, env = archive()
     registry = load(settings.layers_dir)
@@ -87,6 +89,9 @@ def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
         for number, (name, extra) in enumerate(gateways.items()):
             urls[name] = stack.enter_context(
                 gateway(env, extra, settings.var_dir / f"bench-gateway-{number}"))
+        if proxy:
+            urls[PROXIED] = stack.enter_context(
+                front_proxy(urls[GATEWAY], settings.var_dir / "bench-front-proxy"))
         work = settings.var_dir / "bench-fastcgi"
         mapfile = standalone_mapfile(settings, work / "eoscope-standalone.map")
         urls[FASTCGI] = stack.enter_context(mapserv_fastcgi(mapfile, work))
@@ -182,12 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, default=5, help="timed passes (default 5)")
     parser.add_argument("--clients", default=",".join(map(str, CLIENTS)),
                         help="client counts, comma-separated (default 1,4,16)")
+    parser.add_argument("--front-proxy", action="store_true",
+                        help="also the gateway behind deploy/nginx-eoscope.conf")
     parser.add_argument("--gunicorn", action="append", default=[], metavar="NAME=ARGS",
                         help="also a gateway with these GUNICORN_CMD_ARGS (repeatable)")
     args = parser.parse_args(argv)
     variants = dict(v.split("=", 1) for v in args.gunicorn)
     clients = tuple(int(c) for c in args.clients.split(","))
-    print(run(args.passes, clients, variants).table())
+    print(run(args.passes, clients, variants, args.front_proxy).table())
     return 0
 
 
