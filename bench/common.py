@@ -29,7 +29,7 @@ from services.demo import DemoSpec
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.settings import PROJECT_ROOT, Settings
-from tests.conftest import prepare, settings_for, start_gateway, stop_gateway
+from tests.conftest import free_port, prepare, settings_for, start_gateway, stop_gateway
 
 SPEC = DemoSpec()
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -107,6 +107,53 @@ def standalone_mapfile(settings: Settings, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines) + "\n")
     return target
+
+
+def wait_until_up(process: subprocess.Popen, url: str, what: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    parts = urlsplit(url)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited, see {log_path}")
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        try:
+            connection.request("GET", parts.path or "/")
+            if connection.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    process.kill()
+    raise RuntimeError(f"{what} did not answer {url} within 60 s, see {log_path}")
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], probe: str, what: str, log_path: Path
+            ) -> Iterator[subprocess.Popen]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
+    try:
+        wait_until_up(process, probe, what, log_path)
+        yield process
+    finally:
+        stop_gateway(process)  # terminate, then kill after 15 s
+
+
+@contextmanager
+def gateway_beside(env: dict[str, str], work: Path, workers: int = 1) -> Iterator[str]:
+    """The gateway like :func:`gateway`, but its pid file and log in ``work``, so that several
+    run side by side on one archive (``env`` may set ``GUNICORN_CMD_ARGS``); yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn",
+               "-c", str(PROJECT_ROOT / "config/gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--access-logfile", "/dev/null",
+               "--pid", str(work / "gateway.pid"), "services.gateway:create_app()"]
+    with running(command, {**os.environ, **env}, f"{url}/healthz", "gateway",
+                 work / "gateway.log"):
+        yield url
 
 
 # -- timing --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.wmts_tiles import running
+from bench.common import running
 from services.settings import PROJECT_ROOT
 from tests.conftest import free_port
 

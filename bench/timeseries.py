@@ -40,7 +40,7 @@ from bench.common import (
     Report,
     Stats,
     bind,
-    gateway,
+    gateway_beside,
     load_note,
     log,
     ratio,
@@ -221,8 +221,9 @@ def run(repeat: int = 10, warmup: int = 1, variants: bool = False) -> Report:
         open_ndvi, open_scl = kept[:len(data.ndvi)], kept[len(data.ndvi):]
         session = stack.enter_context(requests.Session())
         ways_by_kind: dict[str, dict[str, list]] = {"point": {}, "polygon": {}}
-        for name, extra in gateways.items():
-            url = stack.enter_context(gateway({**env, **extra}))
+        for number, (name, extra) in enumerate(gateways.items()):
+            url = stack.enter_context(gateway_beside(
+                {**env, **extra}, settings.var_dir / f"bench-gateway-{number}"))
             for kind in ways_by_kind:
                 ways_by_kind[kind][name] = [bind(gateway_case, session, url, c)
                                             for c in all_cases if c.kind == kind]

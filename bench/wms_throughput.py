@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import ExitStack
 from urllib.parse import urlencode
 
 from bench.common import (
     Report,
     Stats,
     archive,
+    gateway_beside,
     load_note,
     log,
     percentile,
@@ -38,11 +36,9 @@ from bench.common import (
 )
 from bench.fastcgi import PATH, front_proxy, mapserv_fastcgi
 from bench.wms_getmap import LAYERS, check_png, requests_for
-from bench.wmts_tiles import Pool, running
+from bench.wmts_tiles import Pool
 from services.index import ProductIndex
 from services.registry import load
-from services.settings import PROJECT_ROOT
-from tests.conftest import free_port
 
 CLIENTS = (1, 4, 16)
 WORKERS = 2
@@ -56,21 +52,6 @@ TARGET_RPS, TARGET_P99 = 1.0, 1.1
 
 def targets_of(cases: list[dict[str, str]], path: str) -> list[str]:
     return [f"{path}?{urlencode(p)}" for p in cases]
-
-
-@contextmanager
-def gateway(env: dict[str, str], extra: dict[str, str], work: Path) -> Iterator[str]:
-    """The gateway under gunicorn with ``WORKERS`` workers, its pid file in ``work`` (so that
-    several run side by side); yields its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn",
-               "-c", str(PROJECT_ROOT / "config/gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--access-logfile", "/dev/null",
-               "--pid", str(work / "gateway.pid"), "services.gateway:create_app()"]
-    with running(command, {**os.environ, **env, **extra}, f"{url}/healthz", "gateway",
-                 work / "gateway.log"):
-        yield url
 
 
 def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
@@ -87,8 +68,8 @@ def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
     urls: dict[str, str] = {}
     with ExitStack() as stack:
         for number, (name, extra) in enumerate(gateways.items()):
-            urls[name] = stack.enter_context(
-                gateway(env, extra, settings.var_dir / f"bench-gateway-{number}"))
+            urls[name] = stack.enter_context(gateway_beside(
+                {**env, **extra}, settings.var_dir / f"bench-gateway-{number}", WORKERS))
         if proxy:
             urls[PROXIED] = stack.enter_context(
                 front_proxy(urls[GATEWAY], settings.var_dir / "bench-front-proxy"))

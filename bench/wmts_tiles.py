@@ -39,7 +39,6 @@ import math
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -59,13 +58,14 @@ from bench.common import (
     load_note,
     log,
     ratio,
+    running,
     save,
 )
 from bench.wms_getmap import PNG_SIGNATURE, decode
 from services.index import ProductIndex
 from services.registry import load
 from services.settings import PROJECT_ROOT
-from tests.conftest import free_port, stop_gateway
+from tests.conftest import free_port
 
 LAYER = "CGS_S2_NDVI"
 DATE = "2018-07-03"        # cloud-free in the default demo archive: warm tiles
@@ -235,38 +235,6 @@ def mapproxy_app():
 
     register_source_type(None)
     return make_wsgi_app(os.environ[MAPPROXY_CONFIG_ENV], ignore_config_warnings=False)
-
-
-def wait_until_up(process: subprocess.Popen, url: str, what: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    parts = urlsplit(url)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited, see {log_path}")
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        try:
-            connection.request("GET", parts.path or "/")
-            if connection.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    process.kill()
-    raise RuntimeError(f"{what} did not answer {url} within 60 s, see {log_path}")
-
-
-@contextmanager
-def running(command: list[str], env: dict[str, str], probe: str, what: str, log_path: Path
-            ) -> Iterator[subprocess.Popen]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
-    try:
-        wait_until_up(process, probe, what, log_path)
-        yield process
-    finally:
-        stop_gateway(process)  # terminate, then kill after 15 s
 
 
 @contextmanager
