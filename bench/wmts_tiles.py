@@ -228,13 +228,17 @@ class Pool:
 
 def mapproxy_app():
     """gunicorn's app factory for 'MapProxy alone' (the config from the environment). The
-    ``eoscope`` source type only has to be known: warm tiles never reach a source."""
-    from mapproxy.wsgiapp import make_wsgi_app
-
+    ``eoscope`` source type only has to be known: warm tiles never reach a source. The
+    generated configuration's time dimension is a placeholder, so the layers' dates are
+    MapProxy's dimension values as the gateway sets them (``services.tiles.app._build``)."""
+    from services.index.live import LiveLayers
+    from services.settings import Settings
+    from services.tiles.app import _build
     from services.tiles.source import register_source_type
 
     register_source_type(None)
-    return make_wsgi_app(os.environ[MAPPROXY_CONFIG_ENV], ignore_config_warnings=False)
+    return _build(Path(os.environ[MAPPROXY_CONFIG_ENV]),
+                  LiveLayers(ProductIndex(Settings().index)))
 
 
 @contextmanager
