@@ -186,11 +186,12 @@ class TileService:
     def _capabilities(self, environ: dict, start_response: Callable,
                       sections: set[str] | None) -> WsgiResult:
         """MapProxy's capabilities, edited; the document is kept per index version,
-        configuration, address and sections (rendering it grows with the dates)."""
+        configuration, address and request (rendering it grows with the dates)."""
         base = (self.public_url or _base_url(environ)).rstrip("/")
         facts = self.layers.facts()
         self._refresh()
-        key = (self._stamp, base, None if sections is None else frozenset(sections))
+        key = (self._stamp, base, environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
+               None if sections is None else frozenset(sections))  # KVP and REST differ
         with self._lock:
             if self._documents_for is not facts:
                 self._documents, self._documents_for = {}, facts
