@@ -26,8 +26,10 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from services.demo import DemoSpec
+from services.index import ProductIndex
+from services.index.live import LiveLayers
 from services.settings import PROJECT_ROOT, Settings
-from tests.conftest import prepare, settings_for, start_gateway, stop_gateway
+from tests.conftest import free_port, prepare, settings_for, start_gateway, stop_gateway
 
 SPEC = DemoSpec()
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -77,6 +79,81 @@ def gateway(env: dict[str, str], workers: int = 1) -> Iterator[str]:
         yield url
     finally:
         stop_gateway(process)
+
+
+def standalone_mapfile(settings: Settings, target: Path) -> Path:
+    """The gateway's mapfile as plain MapServer needs it. The generated mapfile holds only the
+    registry (the gateway sets each request's date on the tile index), so here each layer's
+    tile index selects all its products and the layer gets its dates as ``wms_timeextent`` and
+    ``wms_timedefault`` (MapServer's own TIME filter), as an operator of MapServer alone would
+    write them. Text edits: mapscript 8.0's ``save()`` drops the styles' COLORRANGE."""
+    facts = LiveLayers(ProductIndex(settings.index)).facts()
+    lines, layer = [], None
+    for line in settings.mapfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["NAME"] and layer is None:
+            layer = words[1].strip('"')
+        elif words[:1] == ["LAYER"]:
+            layer = None
+        if words[:1] == ["DATA"] and line.endswith(" AND date = ''\""):
+            line = line.removesuffix(" AND date = ''\"") + '"'
+        lines.append(line)
+        if words[:1] == ['"wms_timeitem"'] and layer in facts:
+            indent = line[:len(line) - len(line.lstrip())]
+            dates = ",".join(facts[layer].dates)
+            lines += [f'{indent}"wms_timeextent" "{dates}"',
+                      f'{indent}"wms_timedefault" "{facts[layer].latest}"',
+                      f'{indent}"wcs_timeposition" "{dates}"']
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+def wait_until_up(process: subprocess.Popen, url: str, what: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    parts = urlsplit(url)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited, see {log_path}")
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        try:
+            connection.request("GET", parts.path or "/")
+            if connection.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    process.kill()
+    raise RuntimeError(f"{what} did not answer {url} within 60 s, see {log_path}")
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], probe: str, what: str, log_path: Path
+            ) -> Iterator[subprocess.Popen]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
+    try:
+        wait_until_up(process, probe, what, log_path)
+        yield process
+    finally:
+        stop_gateway(process)  # terminate, then kill after 15 s
+
+
+@contextmanager
+def gateway_beside(env: dict[str, str], work: Path, workers: int = 1) -> Iterator[str]:
+    """The gateway like :func:`gateway`, but its pid file and log in ``work``, so that several
+    run side by side on one archive (``env`` may set ``GUNICORN_CMD_ARGS``); yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn",
+               "-c", str(PROJECT_ROOT / "config/gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--access-logfile", "/dev/null",
+               "--pid", str(work / "gateway.pid"), "services.gateway:create_app()"]
+    with running(command, {**os.environ, **env}, f"{url}/healthz", "gateway",
+                 work / "gateway.log"):
+        yield url
 
 
 # -- timing --------------------------------------------------------------------------------

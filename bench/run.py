@@ -12,7 +12,7 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bench import missions, wcs_getcoverage, wms_getmap
+from bench import missions, wcs_getcoverage, wms_getmap, wms_throughput
 from bench.common import RESULTS_DIR, Report, log, machine
 
 
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     reports: list[Report] = [
         wms_getmap.run(repeat=repeat, breakdown=args.breakdown, variants=args.variants),
+        wms_throughput.run(passes=2 if args.quick else 5),
         wcs_getcoverage.run(repeat=repeat, breakdown=args.breakdown),
         missions.run(repeat=repeat),
     ]

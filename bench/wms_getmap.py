@@ -49,6 +49,7 @@ from bench.common import (
     ratio,
     run_interleaved,
     save,
+    standalone_mapfile,
 )
 from services.index import ProductIndex
 from services.registry import load
@@ -312,8 +313,9 @@ def run(repeat: int = 10, warmup: int = 1, breakdown: bool = False,
     settings, env = archive()
     registry = load(settings.layers_dir)
     cases = requests_for(ProductIndex(settings.index), registry.layer(LAYERS[0])[0].grid.crs)
-    inprocess = InProcess(settings.mapfile)
-    cgi = Cgi(settings.mapfile, write_cgi_config(settings.mapfile,
+    mapfile = standalone_mapfile(settings, settings.var_dir / "bench-standalone.map")
+    inprocess = InProcess(mapfile)
+    cgi = Cgi(mapfile, write_cgi_config(mapfile,
                                                  settings.var_dir / "bench-mapserver.conf"))
     log(f"wms_getmap: {len(cases)} GetMap requests per pass, {warmup} warm-up + {repeat} timed"
         " passes per way")
@@ -328,7 +330,7 @@ def run(repeat: int = 10, warmup: int = 1, breakdown: bool = False,
             ways[WSGI] = [bind(wsgi, "/ows", p) for _, _, p in cases]
             ways[LEAN] = [bind(lean, "/ows", p) for _, _, p in cases]
         for name, options in VARIANTS.items() if variants else ():
-            tuned = TunedInProcess(settings.mapfile, **options)
+            tuned = TunedInProcess(mapfile, **options)
             ways[name] = [bind(tuned, p) for _, _, p in cases]
         timings = run_interleaved(ways, checker, warmup=warmup, repeat=repeat)
     report = _report(cases, timings, repeat)

@@ -39,7 +39,6 @@ import math
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -59,13 +58,14 @@ from bench.common import (
     load_note,
     log,
     ratio,
+    running,
     save,
 )
 from bench.wms_getmap import PNG_SIGNATURE, decode
 from services.index import ProductIndex
 from services.registry import load
 from services.settings import PROJECT_ROOT
-from tests.conftest import free_port, stop_gateway
+from tests.conftest import free_port
 
 LAYER = "CGS_S2_NDVI"
 DATE = "2018-07-03"        # cloud-free in the default demo archive: warm tiles
@@ -228,45 +228,17 @@ class Pool:
 
 def mapproxy_app():
     """gunicorn's app factory for 'MapProxy alone' (the config from the environment). The
-    ``eoscope`` source type only has to be known: warm tiles never reach a source."""
-    from mapproxy.wsgiapp import make_wsgi_app
-
+    ``eoscope`` source type only has to be known: warm tiles never reach a source. The
+    generated configuration's time dimension is a placeholder, so the layers' dates are
+    MapProxy's dimension values as the gateway sets them (``services.tiles.app._build``)."""
+    from services.index.live import LiveLayers
+    from services.settings import Settings
+    from services.tiles.app import _build
     from services.tiles.source import register_source_type
 
     register_source_type(None)
-    return make_wsgi_app(os.environ[MAPPROXY_CONFIG_ENV], ignore_config_warnings=False)
-
-
-def wait_until_up(process: subprocess.Popen, url: str, what: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    parts = urlsplit(url)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited, see {log_path}")
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        try:
-            connection.request("GET", parts.path or "/")
-            if connection.getresponse().status == 200:
-                return
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    process.kill()
-    raise RuntimeError(f"{what} did not answer {url} within 60 s, see {log_path}")
-
-
-@contextmanager
-def running(command: list[str], env: dict[str, str], probe: str, what: str, log_path: Path
-            ) -> Iterator[subprocess.Popen]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
-    try:
-        wait_until_up(process, probe, what, log_path)
-        yield process
-    finally:
-        stop_gateway(process)  # terminate, then kill after 15 s
+    return _build(Path(os.environ[MAPPROXY_CONFIG_ENV]),
+                  LiveLayers(ProductIndex(Settings().index)))
 
 
 @contextmanager
@@ -527,6 +499,11 @@ def _report(warm: Warm, cold: dict[str, list[float]], static: str, count: int, p
     report.ratios["cold tile/GetMap 256, median"] = ratio(stats[COLD_TILE], stats[COLD_WMS])
     report.ratios["cold tile/GetMap metatile 1024, median"] = ratio(stats[COLD_TILE],
                                                                      stats[COLD_META])
+    report.targets = {"warm gateway/static, req/s": ">= 0.5",
+                      "cold tile/GetMap metatile 1024, median": "<= 1.5"}
+    report.met = {"warm gateway/static, req/s": report.ratios["warm gateway/static, req/s"] >= 0.5,
+                  "cold tile/GetMap metatile 1024, median":
+                  report.ratios["cold tile/GetMap metatile 1024, median"] <= 1.5}
     report.notes.append("throughput: " + ", ".join(
         f"{way.split(': ')[1]} {warm.rps(way):.0f} req/s" for way in warm.wall))
     report.notes.append(

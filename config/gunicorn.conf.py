@@ -9,8 +9,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("EOSCOPE_THREADS", "2"))
 timeout = int(os.environ.get("EOSCOPE_TIMEOUT", "60"))
 graceful_timeout = 10
-max_requests = 2000          # recycle workers now and then (GDAL caches, fragmentation)
-max_requests_jitter = 200
+# Recycle workers now and then (GDAL caches, fragmentation), but rarely: at tile rates a worker
+# serves 1,000+ requests a second, and 2,000 restarted each one every 1-2 s (-35 % req/s, p99 x3;
+# bench/README.md). A memory ceiling is the better trigger; this count is the backstop.
+max_requests = int(os.environ.get("EOSCOPE_MAX_REQUESTS", "200000"))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("EOSCOPE_LOG_LEVEL", "info")

@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 RUNTIME_PACKAGES=(python3 python3-venv python3-dev python3-mapscript cgi-mapserver mapserver-bin gdal-bin)
 # chromium + libatomic1: the browser tests drive Debian's chromium through Playwright's Python
 # driver (which needs libatomic1); `playwright install` is never run, it would download.
-TEST_PACKAGES=(python3-qgis qgis-providers chromium libatomic1)
+# nginx-light + spawn-fcgi: the benchmarks' baselines (bench/fastcgi.py: mapserv FastCGI behind
+# nginx; bench/wmts_tiles.py: nginx on the tile cache), started by the benchmarks themselves.
+TEST_PACKAGES=(python3-qgis qgis-providers chromium libatomic1 nginx-light spawn-fcgi)
 VENV=${EOSCOPE_VENV:-.venv}
 
 packages=("${RUNTIME_PACKAGES[@]}")

@@ -62,6 +62,9 @@ CREATE TABLE IF NOT EXISTS layer_sources (
     geom BLOB NOT NULL             -- WKB footprint in the layer's grid CRS
 );
 CREATE INDEX IF NOT EXISTS layer_sources_layer_date ON layer_sources (layer, date);
+-- replacing or removing a product deletes its sources (ON DELETE CASCADE): without this index
+-- every product replaced scans the whole table, and a re-ingest grows with the square
+CREATE INDEX IF NOT EXISTS layer_sources_product ON layer_sources (product_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('version', 0);  -- one more per change: caches key on it
 CREATE TABLE IF NOT EXISTS geometry_columns (

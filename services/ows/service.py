@@ -34,7 +34,7 @@ from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
 from services.ows.kvp import Params, strict_number
 from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
 from services.ows.reports import clean_report
-from services.ows.timeparam import select
+from services.ows.timeparam import latest_of, select
 from services.registry import Registry
 from services.settings import Limits
 
@@ -74,9 +74,10 @@ class OwsService:
         self.live = layers or LiveLayers(index)
         self.unreadable = unreadable.UnreadableSources()
 
-    def layer_dates(self, layer: str) -> list[str]:
-        """A layer's dates, from the index as it is now (cached per index version)."""
-        return list(self.live.dates(layer))
+    def layer_dates(self, layer: str) -> tuple[str, ...]:
+        """A layer's dates, oldest first, from the index as it is now (cached per index
+        version; not copied: a request's cost must not grow with the dates)."""
+        return self.live.dates(layer)
 
     def _only_layer(self, service: str, request: str, params: Params) -> str | None:
         """The one registry layer a request is about, when it is about one only."""
@@ -226,10 +227,10 @@ class OwsService:
             headers = [("Warning", f"99 Default value used: time={default} ISO8601")] \
                 if default else []
             return params, chosen, headers
-        union = sorted({d for values in dates.values() for d in values})
-        selected = set(select(time, union).dates)
-        chosen = {layer: max((d for d in values if d in selected), default=None)
-                  for layer, values in dates.items()}
+        union = dates[layers[0]] if len(layers) == 1 else \
+            sorted({d for values in dates.values() for d in values})
+        selected = select(time, union).dates
+        chosen = {layer: latest_of(values, selected) for layer, values in dates.items()}
         return params.without("TIME"), chosen, []
 
     # -- WCS -----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ MapServer itself would silently fall back to the default.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.errors import InvalidDimensionValue
@@ -35,9 +37,10 @@ def _date(text: str, latest: str) -> str:
     return match[1]
 
 
-def select(time: str, dates: list[str], parameter: str = "TIME") -> TimeSelection:
-    """Check ``time`` against a layer's ``dates``; raise InvalidDimensionValue if it selects
-    none of them (each list item must select at least one)."""
+def select(time: str, dates: Sequence[str], parameter: str = "TIME") -> TimeSelection:
+    """Check ``time`` against a layer's ``dates`` (sorted, oldest first); raise
+    InvalidDimensionValue if it selects none of them (each list item must select at least
+    one). Dates are found by bisection: the cost does not grow with the layer's dates."""
     if not dates:
         raise InvalidDimensionValue("the layer has no dates yet", parameter)
     latest = dates[-1]
@@ -46,14 +49,14 @@ def select(time: str, dates: list[str], parameter: str = "TIME") -> TimeSelectio
         parts = item.split("/")
         if len(parts) == 1:
             day = _date(parts[0], latest)
-            hits = {day} & set(dates)
+            hits = (day,) if contains(dates, day) else ()
             values.append(day)
         elif len(parts) in (2, 3):
             start, end = _date(parts[0], latest), _date(parts[1], latest)
             if start > end:
                 raise InvalidDimensionValue(f"TIME interval '{item}' ends before it starts",
                                             parameter)
-            hits = {d for d in dates if start <= d <= end}
+            hits = dates[bisect_left(dates, start):bisect_right(dates, end)]
             values.append(f"{start}/{end}")
         else:
             raise InvalidDimensionValue(f"TIME value '{item}' is not a date or interval",
@@ -62,5 +65,16 @@ def select(time: str, dates: list[str], parameter: str = "TIME") -> TimeSelectio
             raise InvalidDimensionValue(
                 f"no data for TIME={item}; the layer has {len(dates)} dates from "
                 f"{dates[0]} to {latest}", parameter)
-        selected |= hits
+        selected.update(hits)
     return TimeSelection(",".join(values), tuple(sorted(selected)))
+
+
+def contains(dates: Sequence[str], day: str) -> bool:
+    """Whether the sorted ``dates`` hold ``day`` (bisection)."""
+    at = bisect_left(dates, day)
+    return at < len(dates) and dates[at] == day
+
+
+def latest_of(dates: Sequence[str], selected: Sequence[str]) -> str | None:
+    """The newest of ``selected`` (sorted) that the sorted ``dates`` hold, if any."""
+    return next((day for day in reversed(selected) if contains(dates, day)), None)

@@ -4,6 +4,8 @@ them) and the output size (checked against our limits before any work starts).""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyproj import Transformer
@@ -19,6 +21,7 @@ from services.errors import (
     ScaleAxisUndefined,
 )
 from services.ows.kvp import Params, strict_number
+from services.ows.timeparam import contains
 from services.settings import Limits
 
 TIME_AXES = {"time", "ansi", "phenomenontime", "t", "date", "unix"}
@@ -72,24 +75,25 @@ def parse_subsets(params: Params) -> list[Subset]:
     return subsets
 
 
-def select_date(subset: Subset | None, dates: list[str]) -> str:
+def select_date(subset: Subset | None, dates: Sequence[str]) -> str:
     """The date a time subset selects: a slice must name a date the coverage has; a trim
-    selects the latest date inside it. Without a time subset: the latest date."""
+    selects the latest date inside it. Without a time subset: the latest date. ``dates`` are
+    sorted (oldest first) and searched by bisection."""
     if subset is None:
         return dates[-1]
     low = subset.low[:10]
     if subset.high is None:
-        if low not in dates:
+        if not contains(dates, low):
             raise InvalidSubsetting(f"no coverage on {subset.low}; dates run from {dates[0]}"
                                     f" to {dates[-1]}", "subset")
         return low
     high = subset.high[:10]
     if low > high:
         raise InvalidSubsetting("time subset: low is after high", "subset")
-    inside = [d for d in dates if low <= d <= high]
-    if not inside:
+    last = bisect_right(dates, high)
+    if last == 0 or dates[last - 1] < low:
         raise InvalidSubsetting(f"no coverage between {subset.low} and {subset.high}", "subset")
-    return inside[-1]
+    return dates[last - 1]
 
 
 def check_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],

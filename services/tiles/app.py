@@ -33,6 +33,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from services.errors import Dialect, OGCException, TileOutOfRange, render, render_rest
 from services.index.live import LiveLayers
 from services.ows.kvp import Params
+from services.ows.timeparam import contains
 from services.tiles.capabilities import edit, keep_sections
 from services.tiles.checks import (
     CAPABILITIES_PATH,
@@ -58,6 +59,9 @@ class _KvpCapabilities(Capabilities):
         return context
 
 
+CAPABILITIES_KEPT = 16  # capabilities documents kept (per address and sections)
+
+
 class LiveDimension(Dimension):
     """A dimension whose values are read when asked for: a layer's dates in the index."""
 
@@ -73,7 +77,8 @@ class LiveDimension(Dimension):
         return len(self._values())
 
     def __contains__(self, value: object) -> bool:
-        return value in self._values()
+        values = self._values()  # sorted, oldest first: bisection
+        return contains(values, value) if isinstance(value, str) else value in values
 
     def __getitem__(self, index):
         return self._values()[index]
@@ -100,17 +105,25 @@ class TileService:
         self._sizes: dict[str, tuple[tuple[int, int], ...]] = {}
         self._names: tuple[str, ...] = ()
         self._abstracts: dict[str, str] = {}
+        self._catalog: tuple[object, object, TileCatalog] | None = None
+        self._documents: dict[tuple, tuple[str, tuple, bytes]] = {}
+        self._documents_for: object = None
 
     def app(self):
         self._refresh()
         return self._app
 
     def catalog(self) -> TileCatalog:
-        """The layers and their dates as the index has them now."""
+        """The layers and their dates as the index has them now; built once per index version
+        and configuration (a tile request's cost must not grow with the dates)."""
         self._refresh()
         facts = self.layers.facts()
-        return TileCatalog({name: list(facts[name].dates) for name in self._names
-                            if name in facts}, self._matrices, self._sizes)
+        cached = self._catalog
+        if cached is None or cached[0] is not facts or cached[1] != self._stamp:
+            catalog = TileCatalog({name: facts[name].dates for name in self._names
+                                   if name in facts}, self._matrices, self._sizes)
+            self._catalog = cached = (facts, self._stamp, catalog)
+        return cached[2]
 
     def _refresh(self) -> None:
         try:
@@ -172,6 +185,30 @@ class TileService:
 
     def _capabilities(self, environ: dict, start_response: Callable,
                       sections: set[str] | None) -> WsgiResult:
+        """MapProxy's capabilities, edited; the document is kept per index version,
+        configuration, address and request (rendering it grows with the dates)."""
+        base = (self.public_url or _base_url(environ)).rstrip("/")
+        facts = self.layers.facts()
+        self._refresh()
+        key = (self._stamp, base, environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
+               None if sections is None else frozenset(sections))  # KVP and REST differ
+        with self._lock:
+            if self._documents_for is not facts:
+                self._documents, self._documents_for = {}, facts
+            kept = self._documents.get(key)
+        if kept is None:
+            kept = self._render_capabilities(environ, base, sections)
+            if kept[0].startswith("200"):
+                with self._lock:
+                    if len(self._documents) >= CAPABILITIES_KEPT:  # Host headers vary
+                        self._documents.clear()
+                    self._documents[key] = kept
+        status, headers, body = kept
+        start_response(status, list(headers))
+        return [body]
+
+    def _render_capabilities(self, environ: dict, base: str, sections: set[str] | None
+                             ) -> tuple[str, tuple, bytes]:
         captured: dict = {}
 
         def capture(status, headers, exc_info=None):
@@ -180,13 +217,11 @@ class TileService:
 
         body = b"".join(self.app()(environ, capture))
         if captured["status"].startswith("200"):
-            base = (self.public_url or _base_url(environ)).rstrip("/")
             body = edit(body, WEBMERCATOR, ALIAS, self._abstracts, base)
             if sections is not None:
                 body = keep_sections(body, sections)
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
-        return [body]
+        return captured["status"], (*headers, ("Content-Length", str(len(body)))), body
 
     def xyz(self, environ: dict, start_response: Callable, layer: str, date: str, z: int, x: int,
             y: int, extension: str, tms: bool = False) -> WsgiResult:

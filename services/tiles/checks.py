@@ -4,6 +4,7 @@ has the code and locator of the OGC WMTS 1.0 tests (KVP: HTTP 400; REST: HTTP 40
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.errors import (
@@ -33,7 +34,7 @@ CAPABILITIES_PATH = "/1.0.0/WMTSCapabilities.xml"
 class TileCatalog:
     """What the tile service offers: layer dates, and matrix ids per tile matrix set."""
 
-    dates: dict[str, list[str]]
+    dates: Mapping[str, Sequence[str]]  # each layer's dates, oldest first
     matrices: dict[str, tuple[str, ...]]
     # (MatrixWidth, MatrixHeight) of each level, per tile matrix set
     sizes: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)

@@ -25,7 +25,8 @@ class TimeSeriesLimits(BaseSettings):
     max_pixel_dates: int = Field(
         20_000_000, ge=1, description="pixels read × dates read (the request's cost): a point"
         " over all time is cheap, a polygon over years is bounded")
-    read_threads: int = Field(4, ge=1, description="threads reading products concurrently"
-                              " (about twice the cores)")
+    read_threads: int = Field(1, ge=1, description="threads reading products concurrently, per"
+                              " request: 1 is fastest on local or cached files (bench/README.md);"
+                              " more helps where opening a file waits on the network")
     open_files: int = Field(256, ge=0,
                             description="product files kept open between requests (0: none)")

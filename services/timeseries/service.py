@@ -160,6 +160,8 @@ class TimeSeriesService:
             return results
 
         days = sorted(by_date)
+        if self.limits.read_threads == 1:  # in the request's own thread: no queue shared
+            return dates(days)             # with the worker's other requests
         size = max(1, math.ceil(len(days) / self.limits.read_threads))  # one batch a thread
         batches = [days[i:i + size] for i in range(0, len(days), size)]
         return [result for batch in self.executor.map(dates, batches) for result in batch]

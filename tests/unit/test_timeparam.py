@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.errors import InvalidDimensionValue
-from services.ows.timeparam import select
+from services.ows.timeparam import contains, latest_of, select
 
 DATES = ["2018-05-01", "2018-05-19", "2018-06-06"]
 
@@ -38,3 +38,14 @@ def test_invalid_times(time, message):
         select(time, DATES)
     assert caught.value.message == message
     assert caught.value.locator == "TIME"
+
+
+def test_dates_found_by_bisection_in_a_long_list():
+    days = tuple(f"{y}-{m:02d}-{d:02d}" for y in range(1990, 2020) for m in range(1, 13)
+                 for d in (1, 11, 21))  # 1,080 dekads, sorted
+    assert contains(days, "2005-06-11") and not contains(days, "2005-06-12")
+    assert not contains(days, "1989-12-31") and not contains(days, "2020-01-01")
+    assert select("2010-01-05/2010-02-11", days).dates == ("2010-01-11", "2010-01-21",
+                                                          "2010-02-01", "2010-02-11")
+    assert latest_of(days, ("2010-01-11", "2030-01-01")) == "2010-01-11"
+    assert latest_of(days[:3], ("2030-01-01",)) is None
