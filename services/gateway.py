@@ -197,7 +197,7 @@ class Gateway:
                      200 if ok else 503)
 
     def _metrics(self, request: Request) -> WsgiResponse:
-        body, media_type = exposition()
+        body, media_type = exposition(request.headers.get("Accept"))
         return WsgiResponse(body, content_type=media_type)
 
     def _wmts(self, request: Request, rest: str = "") -> WsgiResponse:

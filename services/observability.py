@@ -21,16 +21,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from services.admission import CLASS_KEY, Shed, client_of
@@ -120,14 +113,16 @@ class _DefaultRegistry:
         yield from REGISTRY.collect()
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text exposition of every metric of every worker, and its media type."""
+def exposition(accept: str | None) -> tuple[bytes, str]:
+    """Every metric of every worker in the format the scraper's ``Accept`` asks for (Prometheus
+    text 0.0.4 by default, OpenMetrics on request), and its media type."""
+    encode, media_type = choose_encoder(accept or "")
     if not MULTIPROCESS:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return encode(REGISTRY), media_type
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
     registry.register(_DefaultRegistry())
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return encode(registry), media_type
 
 
 if MULTIPROCESS:  # per-process collectors would show one worker only
