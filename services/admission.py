@@ -148,8 +148,10 @@ class Admission:
     def request(self, endpoint: str | None, environ: dict):
         """The slot a WSGI request to a gateway ``endpoint`` needs (a context manager); its
         class and client are left in the environ for the access log and the metrics."""
-        klass = service_class(endpoint, request_name(environ.get("QUERY_STRING", "")),
-                              environ.get("REQUEST_METHOD", "GET"))
+        name = request_name(environ.get("QUERY_STRING", ""))
+        if endpoint == "wmts" and environ.get("PATH_INFO", "").endswith(".xml"):
+            name = "GetCapabilities"  # the RESTful capabilities document
+        klass = service_class(endpoint, name, environ.get("REQUEST_METHOD", "GET"))
         environ[CLASS_KEY] = klass
         client = client_of(environ, self.trusted_proxies)
         return self.slot(klass if endpoint not in EXEMPT else "cheap", client)

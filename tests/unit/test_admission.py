@@ -30,6 +30,22 @@ def test_service_class(endpoint, name, method, expected):
     assert service_class(endpoint, name, method) == expected
 
 
+@pytest.mark.parametrize(("endpoint", "path", "query", "expected"), [
+    ("wmts", "/wmts/1.0.0/WMTSCapabilities.xml", "", "cheap"),
+    ("wmts", "/wmts/CGS_S2_NDVI/default/g/2018-07-03/14/5/6.png", "", "tiles"),
+    ("ows", "/ows", "service=WMS&request=GetMap", "render"),
+    ("health", "/healthz", "", "cheap"),
+])
+def test_request_class_from_the_environ(endpoint, path, query, expected):
+    admission = Admission({}, total=1, wait=0, retry_after=1)
+    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET",
+               "REMOTE_ADDR": "127.0.0.1"}
+    with admission.request(endpoint, environ):
+        pass
+    assert environ["eoscope.service_class"] == expected
+    assert environ["eoscope.client"] == "127.0.0.1"
+
+
 def test_forwarded_for_counts_only_behind_a_trusted_proxy():
     assert client_address("10.0.0.9", "203.0.113.5", ()) == "10.0.0.9"
     assert client_address("10.0.0.9", "203.0.113.5", ("10.0.0.0/8",)) == "203.0.113.5"
