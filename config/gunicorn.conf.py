@@ -10,7 +10,7 @@ workers = int(os.environ.get("EOSCOPE_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
 # More threads than admission slots (services/admission.py), so a worker can refuse at once
 # what it cannot start, and keep one thread for /healthz and /metrics.
-threads = int(os.environ.get("EOSCOPE_THREADS", "8"))
+threads = int(os.environ.get("EOSCOPE_THREADS", "16"))
 os.environ.setdefault("EOSCOPE_ADMISSION_TOTAL", str(max(1, threads - 1)))
 # A worker that does not report for `timeout` s (mapscript holding the GIL) is killed and
 # replaced; above EOSCOPE_SYNC_TIMEOUT (50 s) and the heaviest request the limits admit.

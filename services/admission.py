@@ -3,10 +3,12 @@ once, how many may wait for a slot, and how much of a class one client may hold.
 
 A request of a class whose slots are all taken waits (at most ``queue`` of them, for at most
 ``wait`` seconds) for one to free; beyond that it is shed at once with 503 and ``Retry-After``.
-A client that already holds its share of a class's slots and queue gets 429 and ``Retry-After``
-while other clients still pass. The counts are per worker process (gunicorn runs several): a
-worker's threads share them. Framework-free: the gateway maps its endpoint and request to a
-class and a client, then holds a :class:`Slot` while the service works.
+When a class is full, a client that already holds its share of the class's slots and queue gets
+429 and ``Retry-After`` instead of waiting, while other clients still queue; while a slot is
+free anyone may take it (a lone user's burst of tiles is never refused). The counts are per
+worker process (gunicorn runs several): a worker's threads share them. Framework-free: the
+gateway maps its endpoint and request to a class and a client, then holds a slot while the
+service works.
 """
 
 from __future__ import annotations
@@ -176,7 +178,8 @@ class Admission:
     def _acquire(self, klass: str, state: _ClassState, client: str) -> None:
         limit = state.limit
         with self._lock:
-            if state.by_client[client] >= limit.per_client:
+            if state.by_client[client] >= limit.per_client and \
+                    state.running >= limit.in_flight:  # over its share, and others would wait
                 self._refuse(Shed(klass, "client_share"), TooManyRequests(
                     f"this client already has {state.by_client[client]} {klass} requests in "
                     f"progress (the limit is {limit.per_client}); retry later",

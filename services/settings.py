@@ -38,20 +38,20 @@ class AdmissionLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EOSCOPE_ADMISSION_", frozen=True)
 
-    render: tuple[int, int] = Field((2, 2), description="WMS GetMap/GetFeatureInfo/"
+    render: tuple[int, int] = Field((2, 4), description="WMS GetMap/GetFeatureInfo/"
                                     "GetLegendGraphic, WCS GetCoverage")
-    tiles: tuple[int, int] = Field((4, 2), description="WMTS GetTile, XYZ/TMS tiles (cache "
+    tiles: tuple[int, int] = Field((6, 6), description="WMTS GetTile, XYZ/TMS tiles (cache "
                                    "hits and misses)")
-    catalogue: tuple[int, int] = Field((2, 2), description="CSW, OpenSearch, MEP, STAC, "
+    catalogue: tuple[int, int] = Field((4, 4), description="CSW, OpenSearch, MEP, STAC, "
                                        "downloads")
-    timeseries: tuple[int, int] = Field((1, 2), description="time series")
+    timeseries: tuple[int, int] = Field((2, 2), description="time series")
     processing: tuple[int, int] = Field((2, 2), description="OGC API - Processes, WPS")
-    total: int = Field(7, ge=1, description="requests of all bounded classes held at once "
+    total: int = Field(15, ge=1, description="requests of all bounded classes held at once "
                        "(working or waiting); gunicorn.conf.py sets threads - 1, so one thread "
                        "is always free for /healthz and /metrics")
     wait: float = Field(2.0, ge=0, description="seconds a request may wait for a slot")
-    client_share: float = Field(0.5, gt=0, le=1, description="share of a class's slots "
-                                "(working + waiting) one client may hold; more get 429")
+    client_share: float = Field(0.5, gt=0, le=1, description="share of a full class's "
+                                "slots (working + waiting) one client may hold; more get 429")
     retry_after: int = Field(2, ge=1, description="Retry-After seconds on a shed request")
 
 

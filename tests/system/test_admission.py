@@ -8,6 +8,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,11 +112,16 @@ def test_overload_is_503_at_once_in_the_wms_shape_while_health_answers(small):
 
 
 def test_one_client_over_its_share_is_429_while_another_passes(small):
-    with slow_bodies(small, ["203.0.113.7"]):
-        greedy = getmap(small, "203.0.113.7")
-        polite = getmap(small, "203.0.113.8")
+    with ThreadPoolExecutor(1) as pool:
+        with slow_bodies(small, ["203.0.113.7", "203.0.113.7"]):  # both places, one client
+            greedy = getmap(small, "203.0.113.7")   # would wait: over its share of one
+            polite = pool.submit(getmap, small, "203.0.113.8")  # waits for a place
+            deadline = time.monotonic() + 20
+            while in_flight(small) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        polite = polite.result()
     assert_shed_report(greedy, 429)
-    assert "this client already has 1 render requests" in greedy.text
+    assert "this client already has 2 render requests" in greedy.text
     assert polite.status_code == 200, polite.text[:300]
     assert polite.headers["Content-Type"] == "image/png"
 

@@ -110,14 +110,15 @@ def test_a_waiting_request_is_shed_after_the_wait():
     assert admission._held == 0 and not admission._states["render"].by_client
 
 
-def test_one_client_over_its_share_is_429_while_others_pass():
-    admission = Admission({"render": ClassLimit(2, 2, client_share=0.5)}, total=10, wait=0.1,
+def test_one_client_over_its_share_of_a_full_class_is_429_while_others_pass():
+    admission = Admission({"render": ClassLimit(3, 1, client_share=0.5)}, total=10, wait=5,
                           retry_after=1)
     release = threading.Event()
+    # the class has room: over its share (2 of 4), the client still takes the free places
     holders = [_hold(admission, "render", "greedy", release, threading.Event())
-               for _ in range(2)]
+               for _ in range(3)]
     with pytest.raises(TooManyRequests) as refused, admission.slot("render", "greedy"):
-        pass
+        pass  # full now: the greedy client may not wait too
     assert refused.value.http_status == 429
     served = []
 
