@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 METHODS = "GET, HEAD, POST, OPTIONS"
 HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range"
-EXPOSED = "Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning"
+EXPOSED = ("Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning, "
+           "X-Request-Id")
 
 
 def allowed(origin: str | None, origins: Sequence[str]) -> str | None:
