@@ -10,7 +10,8 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
 METHODS = "GET, HEAD, POST, OPTIONS"
-HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range"
+HEADERS = ("Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range, "
+           "X-Request-Id")
 EXPOSED = ("Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning, "
            "X-Request-Id")
 
