@@ -5,9 +5,10 @@ serves from a fresh worker again, compared with the same load without a fault in
 ``bench.load``. Two phases of ``--seconds`` each: without a fault (the baseline), then the same
 load with SIGKILL sent to one gunicorn worker a third of the way in. Reported per phase: answers,
 failures (connection errors and 5xx other than a shed 503) and sheds; for the fault: the failed
-requests (were they in progress at the kill, or later?), the time until the master has started
-a replacement worker, and the time until the replacement answers its first request (from the
-JSON access log, which names the worker's pid).
+requests (were they in progress at the kill, or later?), how long until each client that lost a
+request had its next answer, the time until the master has started a replacement worker, and
+the time until the replacement answers (probed on fresh connections, since the clients'
+keep-alive connections stay with the surviving worker; the JSON access log names the pid).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import signal
 import time
 from datetime import datetime
 from pathlib import Path
+
+import requests
 
 from bench.load import WORKERS, drive, figures, prepared, save, table, warm
 from tests.conftest import start_gateway, stop_gateway
@@ -73,12 +76,18 @@ def run(seconds: float, clients: int) -> dict[str, object]:
                 replacement = min(fresh) if fresh else None
                 time.sleep(0.01)
             respawned = time.monotonic() - killed_at
-            answered = None
+            answered, probe = None, 0
             while replacement and answered is None and time.monotonic() < killed_at + 60:
+                probe += 1
+                try:  # a fresh connection: the kernel hands it to either worker
+                    requests.get(f"{url}/healthz", timeout=30,
+                                 headers={"X-Request-Id": f"fault-probe-{probe}"})
+                except requests.RequestException:
+                    pass
                 stamp = served_by(log, offset, replacement)
                 if stamp is not None:
                     answered = _epoch(stamp) - killed_wall
-                time.sleep(0.05)
+                time.sleep(0.1)
             fault.update(victim=victim, replacement=replacement, killed_at=killed_at,
                          respawn_s=respawned, first_answer_s=answered)
 
@@ -100,6 +109,14 @@ def run(seconds: float, clients: int) -> dict[str, object]:
             results[name]["failed_after_kill"] = len(failed) - len(in_progress)
             print(f"   of which in progress at the kill: {len(in_progress)}; started later: "
                   f"{len(failed) - len(in_progress)}")
+            back = [min((o.started + o.seconds for o in outcomes if o.client == lost.client
+                         and o.status == 200 and o.started >= lost.started), default=None)
+                    for lost in failed]
+            gaps = [b - killed for b in back if b is not None]
+            results[name]["clients_back_after_s"] = max(gaps) if gaps else None
+            if gaps:
+                print(f"   every client that lost a request had its next answer within "
+                      f"{max(gaps):.2f} s of the kill")
             print(f"   replacement worker started {fault['respawn_s']:.2f} s after the kill, "
                   f"first answered {fault['first_answer_s'] or float('nan'):.2f} s after it")
     results["fault"] = {k: v for k, v in fault.items() if k != "killed_at"}

@@ -44,6 +44,7 @@ class Outcome:
     status: int | str   # HTTP status, or "error" (connection refused, reset, timeout)
     seconds: float
     started: float      # time.monotonic() at the request's start
+    client: int = 0
 
 
 def request_mix(index: ProductIndex, bounds: tuple[float, float, float, float]
@@ -113,7 +114,7 @@ def drive(url: str, mix: list[tuple[str, str]], clients: int, seconds: float,
             position += 1
             began = time.monotonic()
             status = client.get(target)
-            mine.append(Outcome(klass, status, time.monotonic() - began, began))
+            mine.append(Outcome(klass, status, time.monotonic() - began, began, number))
         client.close()
         with lock:
             outcomes.extend(mine)
