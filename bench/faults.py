@@ -3,7 +3,8 @@ serves from a fresh worker again, compared with the same load without a fault in
 
 ``python -m bench.faults [--seconds 30] [--clients 8]`` — the gateway, archive and request mix of
 ``bench.load``. Two phases of ``--seconds`` each: without a fault (the baseline), then the same
-load with SIGKILL sent to one gunicorn worker a third of the way in. Reported per phase: answers,
+load with SIGKILL sent to one gunicorn worker (the one that answered most of the phase so
+far) a third of the way in. Reported per phase: answers,
 failures (connection errors and 5xx other than a shed 503) and sheds; for the fault: the failed
 requests (were they in progress at the kill, or later?), how long until each client that lost a
 request had its next answer, the time until the master has started a replacement worker, and
@@ -18,6 +19,7 @@ import json
 import os
 import signal
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -54,6 +56,17 @@ def served_by(log: Path, offset: int, pid: int) -> float | None:
     return None
 
 
+def busiest(log: Path, offset: int, workers: set[int]) -> int:
+    """The worker that answered the most requests logged after ``offset``."""
+    counts = Counter()
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        for line in handle:
+            if line.startswith(b'{"time"'):
+                counts[json.loads(line)["pid"]] += 1
+    return max(workers, key=lambda pid: counts[pid])
+
+
 def run(seconds: float, clients: int) -> dict[str, object]:
     env, mix = prepared()
     log = Path(env["EOSCOPE_VAR_DIR"]) / "gateway.log"
@@ -66,8 +79,8 @@ def run(seconds: float, clients: int) -> dict[str, object]:
         def kill_one(start: float) -> None:
             time.sleep(max(0.0, start + seconds / 3 - time.monotonic()))
             before = workers_of(process.pid)
-            victim = min(before)
             offset = log.stat().st_size
+            victim = busiest(log, phase_offset, before)  # a worker holding clients' requests
             killed_at, killed_wall = time.monotonic(), time.time()
             os.kill(victim, signal.SIGKILL)
             replacement = None
@@ -91,6 +104,7 @@ def run(seconds: float, clients: int) -> dict[str, object]:
             fault.update(victim=victim, replacement=replacement, killed_at=killed_at,
                          respawn_s=respawned, first_answer_s=answered)
 
+        phase_offset = log.stat().st_size
         faulted = drive(url, mix, clients, seconds, during=kill_one)
     finally:
         stop_gateway(process)
