@@ -7,8 +7,6 @@ browser revalidates every time and new products are seen at once."""
 from __future__ import annotations
 
 import gzip
-import hashlib
-import json
 
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
@@ -40,22 +38,4 @@ def deliver(request: Request, response: WsgiResponse) -> WsgiResponse:
             response.add_etag()  # of the bytes sent, so gzip and identity differ as they must
         response.headers.setdefault("Cache-Control", "no-cache")
         response.make_conditional(request)
-    return response
-
-
-def state_tag(request: Request, state: tuple) -> str:
-    """An ETag known before any work: a digest of the request's query and of the state its
-    answer is drawn from (index version, registry, mapfile, …). A GetMap answered 304 on it
-    costs no rendering; any change of the state or the query changes the tag."""
-    query = sorted(request.args.items(multi=True))
-    return hashlib.sha256(json.dumps([query, list(state)], default=str).encode()).hexdigest()[:32]
-
-
-def not_modified(request: Request, tag: str) -> WsgiResponse | None:
-    """304 when the client already holds ``tag``, else None."""
-    if request.method not in ("GET", "HEAD") or not request.if_none_match.contains(tag):
-        return None
-    response = WsgiResponse(status=304)
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "no-cache"
     return response

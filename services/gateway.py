@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from importlib.metadata import version as package_version
 from io import BytesIO
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.catalogue.stac.service import StacService
 from services.cors import add_headers, preflight
-from services.delivery import deliver, not_modified, state_tag
+from services.delivery import deliver
 from services.error_shapes import error_response
 from services.errors import (
     InvalidParameterValue,
@@ -54,7 +52,6 @@ from services.timeseries import TimeSeriesApp, TimeSeriesService
 from services.viewer import ViewerApp
 
 LOG = logging.getLogger("eoscope.gateway")
-EOSCOPE_VERSION = package_version("eoscope")
 MAX_POST_BYTES = 1 << 20
 
 
@@ -262,24 +259,7 @@ class Gateway:
                 post = (request.get_data(), request.mimetype or "application/xml")
         base = self.settings.public_url or request.host_url
         online_resource = f"{base.rstrip('/')}{request.path}?"
-        tag = self._getmap_tag(request, params)
-        if tag and (unchanged := not_modified(request, tag)):
-            return unchanged  # nothing it is drawn from changed: no rendering
-        response = _wsgi(self.ows.handle(params, service, post, online_resource))
-        if tag and response.status_code == 200:
-            response.set_etag(tag)
-        return response
-
-    def _getmap_tag(self, request: Request, params: Params) -> str | None:
-        """A GET GetMap's ETag from what the map is drawn from, not from its bytes."""
-        if request.method not in ("GET", "HEAD") or \
-                (params.get("REQUEST") or "").lower() != "getmap":
-            return None
-        mapfile = self.settings.mapfile.stat().st_mtime_ns if self.settings.mapfile.exists() \
-            else None
-        return state_tag(request, (self.index.version(), self.registry.fingerprint, mapfile,
-                                   sorted(self.ows.unreadable.known()), EOSCOPE_VERSION,
-                                   os.getppid()))
+        return _wsgi(self.ows.handle(params, service, post, online_resource))
 
 
 def _bounded_body(environ: dict) -> None:

@@ -3,10 +3,6 @@ revalidation on capabilities and GetMap, while tiles keep their own cache policy
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from contextlib import closing
-
 import requests
 
 from tests.system.test_wms import getmap
@@ -43,18 +39,6 @@ def test_getmap_revalidates_with_304(gateway):
     assert "Content-Encoding" not in first.headers, "images are not gzipped again"
     again = requests.get(first.url, headers={"If-None-Match": first.headers["ETag"]}, timeout=60)
     assert again.status_code == 304
-
-
-def test_the_getmap_tag_is_of_the_index_version_not_of_the_rendered_bytes(gateway):
-    first = getmap(gateway)
-    tag = first.headers["ETag"]
-    assert tag != f'"{hashlib.sha1(first.content).hexdigest()}"'  # werkzeug's tag of the bytes
-    assert getmap(gateway).headers["ETag"] == tag  # the same state, the same tag
-    with closing(sqlite3.connect(gateway.settings.index)) as index, index:
-        index.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")  # an ingest
-    again = requests.get(first.url, headers={"If-None-Match": tag}, timeout=60)
-    assert again.status_code == 200 and again.headers["ETag"] != tag
-    assert again.content == first.content
 
 
 def test_errors_are_not_tagged(gateway):
