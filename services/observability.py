@@ -204,7 +204,7 @@ class Observer:
             "client": client_of(environ, self.trusted_proxies),
             "service_class": klass,
             "pid": os.getpid(),
-        }, ensure_ascii=False))
+        }))  # ASCII: no U+2028 or NEL in a path can split a line for a log reader
 
 
 class _Counted:
