@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 METHODS = "GET, HEAD, POST, OPTIONS"
 HEADERS = ("Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range, "
-           "Authorization, X-API-Key")   # credentials a page may send (services/users)
+           "Authorization, X-API-Key, X-Request-Id")   # credentials (services/users)
 EXPOSED = ("Content-Disposition, Content-Length, ETag, Last-Modified, Retry-After, Warning, "
-           "WWW-Authenticate")
+           "WWW-Authenticate, X-Request-Id")
 
 
 def allowed(origin: str | None, origins: Sequence[str]) -> str | None:

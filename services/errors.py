@@ -104,15 +104,29 @@ class RequestTooLarge(OGCException):
 
 
 class ServiceUnavailable(OGCException):
-    """The service cannot answer now (e.g. no product index): NoApplicableCode, HTTP 503 with
-    Retry-After."""
+    """The service cannot answer now (e.g. no product index, or overloaded): NoApplicableCode,
+    HTTP 503 with Retry-After (seconds)."""
 
     code = "NoApplicableCode"
     retry_after = 30
+    status = 503
+
+    def __init__(self, message: str, locator: str | None = None,
+                 retry_after: int | None = None):
+        super().__init__(message, locator)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     @property
     def http_status(self) -> int:
-        return 503
+        return self.status
+
+
+class TooManyRequests(ServiceUnavailable):
+    """This client holds more than its share of the server: NoApplicableCode, HTTP 429 with
+    Retry-After (RFC 6585)."""
+
+    status = 429
 
 
 class Unauthenticated(OGCException):

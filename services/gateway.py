@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WsgiResponse
 
 from services import registry as registry_module
+from services.admission import Admission
 from services.catalogue.csw import CswApp
 from services.catalogue.download import DownloadService
 from services.catalogue.mep import MepCatalog
@@ -37,6 +38,7 @@ from services.errors import (
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.index.search import ProductSearch
+from services.observability import Observer, StateCollector, exposition, record_shed, register_once
 from services.ows.kvp import Params, first_repeated
 from services.ows.mapserver import MapServer
 from services.ows.service import OwsService
@@ -88,9 +90,14 @@ class Gateway:
             "mep": MepCatalog(public, ProductSearch(settings.index)),
             "stac": StacService(public, ProductSearch(settings.index), settings.archive),
         } if public is not self.registry else {}
+        self.admission = Admission.from_settings(settings, on_shed=record_shed)
+        self.observer = Observer(settings.access_log, settings.trusted_proxies)
+        register_once("eoscope_state", StateCollector(
+            self.processing.store.counts, self.index.product_counts, self.index.version))
         self.routes = Map([
             Rule("/", endpoint="landing"),
             Rule("/healthz", endpoint="health"),
+            Rule("/metrics", endpoint="metrics"),
             Rule("/ows", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wms", endpoint="ows", defaults={"service": "WMS"}),
             Rule("/wcs", endpoint="ows", defaults={"service": "WCS"}),
@@ -119,6 +126,9 @@ class Gateway:
         ], strict_slashes=False, redirect_defaults=False)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        return self.observer(environ, start_response, self._handle)  # metrics, access log
+
+    def _handle(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = MAX_POST_BYTES
         endpoint, values = None, {}
@@ -127,8 +137,9 @@ class Gateway:
             return preflighted(environ, start_response)
         try:
             endpoint, values = self.routes.bind_to_environ(environ).match()
-            self._admit(endpoint, request, values)
-            response = getattr(self, f"_{endpoint}")(request, **values)
+            with self.admission.request(endpoint, environ):  # a slot, or 503/429 at once
+                self._admit(endpoint, request, values)
+                response = getattr(self, f"_{endpoint}")(request, **values)
         except RequestRedirect as redirect:  # e.g. a doubled slash: 308 with its Location
             response = redirect.get_response(environ)
         except OGCException as error:
@@ -203,6 +214,10 @@ class Gateway:
         ok = checks["mapfile"] and checks["mapproxy"]
         return _json({"status": "ok" if ok else "unavailable", "checks": checks},
                      200 if ok else 503)
+
+    def _metrics(self, request: Request) -> WsgiResponse:
+        body, media_type = exposition(request.headers.get("Accept"))
+        return WsgiResponse(body, content_type=media_type)
 
     def _wmts(self, request: Request, rest: str = "") -> WsgiResponse:
         return WsgiResponse.from_app(self.tiles.wmts, request.environ)

@@ -95,6 +95,29 @@ class Access(BaseSettings):
         return self.policy == "terrascope" and service_class == "data"
 
 
+class AdmissionLimits(BaseSettings):
+    """Admission control per worker process (services/admission.py): for each service class,
+    [requests worked on at once, requests that may wait]; beyond, 503 + Retry-After."""
+
+    model_config = SettingsConfigDict(env_prefix="EOSCOPE_ADMISSION_", frozen=True)
+
+    render: tuple[int, int] = Field((1, 3), description="WMS GetMap/GetFeatureInfo/"
+                                    "GetLegendGraphic, WCS GetCoverage")
+    tiles: tuple[int, int] = Field((6, 6), description="WMTS GetTile, XYZ/TMS tiles (cache "
+                                   "hits and misses)")
+    catalogue: tuple[int, int] = Field((4, 4), description="CSW, OpenSearch, MEP, STAC, "
+                                       "downloads")
+    timeseries: tuple[int, int] = Field((2, 2), description="time series")
+    processing: tuple[int, int] = Field((2, 2), description="OGC API - Processes, WPS")
+    total: int = Field(15, ge=1, description="requests of all bounded classes held at once "
+                       "(working or waiting); gunicorn.conf.py sets threads - 1, so one thread "
+                       "is always free for /healthz and /metrics")
+    wait: float = Field(2.0, ge=0, description="seconds a request may wait for a slot")
+    client_share: float = Field(0.5, gt=0, le=1, description="share of a full class's "
+                                "slots (working + waiting) one client may hold; more get 429")
+    retry_after: int = Field(2, ge=1, description="Retry-After seconds on a shed request")
+
+
 class Settings(BaseSettings):
     """Where the registry, the archive, the index and the generated files are."""
 
@@ -153,6 +176,12 @@ class Settings(BaseSettings):
     sync_timeout: float = Field(50.0, description="seconds a synchronous execution may take "
                                 "(below gunicorn's timeout); then 503")
     retry_after: int = Field(10, description="Retry-After seconds on 429/503")
+    admission: AdmissionLimits = Field(default_factory=AdmissionLimits)
+    trusted_proxies: tuple[str, ...] = Field(
+        (), description="addresses or networks of reverse proxies whose X-Forwarded-For names "
+        "the client (admission fairness, access log); empty: the peer address is the client")
+    access_log: str = Field("-", description="structured access log (one JSON line a "
+                            "request): '-' for standard error, a file path, or '' for none")
 
     @property
     def archive(self) -> Path:

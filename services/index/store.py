@@ -258,6 +258,12 @@ class ProductIndex:
         with self._connect() as db:
             return db.execute("SELECT count(*) FROM products").fetchone()[0]
 
+    def product_counts(self) -> dict[str, int]:
+        """Products by collection."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT collection, count(*) FROM products"
+                                   " GROUP BY collection"))
+
     def product_count_of(self, collection: str) -> int:
         with self._connect() as db:
             return db.execute("SELECT count(*) FROM products WHERE collection = ?",

@@ -29,7 +29,7 @@ from services.errors import (
 )
 from services.index import ProductIndex
 from services.index.live import LiveLayers
-from services.ows import exception_image, featureinfo, live, onepixel, unreadable, wcs
+from services.ows import exception_image, featureinfo, live, onepixel, unreadable, wcs, wcs_xml
 from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
 from services.ows.kvp import Params, strict_number
 from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
@@ -96,6 +96,14 @@ class OwsService:
                post: tuple[bytes, str] | None = None, online_resource: str | None = None
                ) -> Response:
         """Answer one request; ``online_resource`` is the URL prefix capabilities advertise."""
+        if post is not None and not xmlbody.has_doctype(post[0]):
+            try:
+                as_kvp = wcs_xml.getcoverage_kvp(post[0])
+            except OGCException as error:
+                rendered = render(error, Dialect.OWS_20)
+                return Response(rendered.status, rendered.content_type, rendered.body)
+            if as_kvp is not None:  # an XML GetCoverage takes the KVP path: dates, limits
+                params, post = as_kvp, None
         if not params.get("SERVICE") and post is None:
             params = params.replaced("SERVICE", default_service)
         service = params.get("SERVICE") or _service_of(post) or default_service

@@ -137,6 +137,11 @@ class JobStore:
             db.execute("COMMIT")
         return self.get(job_id)
 
+    def counts(self) -> dict[str, int]:
+        """Jobs by status (what /metrics reports)."""
+        with closing(self._connect()) as db:
+            return dict(db.execute("SELECT status, count(*) FROM jobs GROUP BY status"))
+
     def get(self, job_id: str) -> Job | None:
         with closing(self._connect()) as db:
             row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -197,3 +197,41 @@ def test_subsets_on_other_requests_are_ignored(gateway):
                    COVERAGEID=COVERAGE)
     assert response.status_code == 200
     assert_valid(response.content, WCS_20)
+
+
+def xml_getcoverage(gateway, *parts: str, window=None) -> requests.Response:
+    x0, y0, x1, y1 = window or native_window(gateway)
+    body = (f'<wcs:GetCoverage xmlns:wcs="{NS["wcs"]}" '
+            'xmlns:scal="http://www.opengis.net/wcs/scaling/1.0" service="WCS" version="2.0.1">'
+            f"<wcs:CoverageId>{COVERAGE}</wcs:CoverageId>"
+            f"<wcs:DimensionTrim><wcs:Dimension>x</wcs:Dimension><wcs:TrimLow>{x0}</wcs:TrimLow>"
+            f"<wcs:TrimHigh>{x1}</wcs:TrimHigh></wcs:DimensionTrim>"
+            f"<wcs:DimensionTrim><wcs:Dimension>y</wcs:Dimension><wcs:TrimLow>{y0}</wcs:TrimLow>"
+            f"<wcs:TrimHigh>{y1}</wcs:TrimHigh></wcs:DimensionTrim>{''.join(parts)}"
+            "<wcs:format>image/tiff</wcs:format></wcs:GetCoverage>")
+    return requests.post(f"{gateway.url}/wcs", data=body.encode(), timeout=60,
+                         headers={"Content-Type": "application/xml"})
+
+
+def test_an_xml_getcoverage_takes_the_kvp_path_dates_and_limits(gateway):
+    dates = gateway.index.layer_dates(COVERAGE)
+    sliced = xml_getcoverage(gateway, "<wcs:DimensionSlice><wcs:Dimension>time</wcs:Dimension>"
+                             f"<wcs:SlicePoint>{dates[0]}</wcs:SlicePoint></wcs:DimensionSlice>")
+    assert sliced.status_code == 200, sliced.text[:300]
+    assert np.array_equal(read_image(sliced.content),
+                          read_image(getcoverage(gateway, time=dates[0]).content),
+                          equal_nan=True)
+    trimmed = xml_getcoverage(gateway, "<wcs:DimensionTrim><wcs:Dimension>time</wcs:Dimension>"
+                              f"<wcs:TrimLow>{dates[0]}</wcs:TrimLow><wcs:TrimHigh>{dates[1]}"
+                              "</wcs:TrimHigh></wcs:DimensionTrim>")
+    assert np.array_equal(read_image(trimmed.content),  # the latest date inside the trim
+                          read_image(getcoverage(gateway, time=dates[1]).content),
+                          equal_nan=True)
+    huge = xml_getcoverage(gateway, "<wcs:Extension><scal:ScaleByFactor><scal:scaleFactor>1000"
+                           "</scal:scaleFactor></scal:ScaleByFactor></wcs:Extension>")
+    assert huge.status_code == 413
+    assert_valid(huge.content, OWS_20_EXCEPTIONS)
+    other = xml_getcoverage(gateway, "<wcs:Extension><x:Interpolation xmlns:x='urn:x'/>"
+                            "</wcs:Extension>")
+    assert other.status_code == 501 and exception_code(other) == "OperationNotSupported"
+    assert_valid(other.content, OWS_20_EXCEPTIONS)
