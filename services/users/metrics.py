@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from services.observability import register_once
 from services.users.store import UserStore, today
-
-_REGISTERED: dict[str, Collector] = {}
 
 
 class UsageCollector(Collector):
@@ -58,10 +56,8 @@ def usage_collector(store: UserStore) -> UsageCollector:
 
 
 def register(store: UserStore) -> Collector:
-    """Register the store's collector on the default REGISTRY once per process and path."""
-    key = str(store.path)
-    if key not in _REGISTERED:
-        collector = usage_collector(store)
-        REGISTRY.register(collector)
-        _REGISTERED[key] = collector
-    return _REGISTERED[key]
+    """Register the store's collector on the default REGISTRY (one per process; a second
+    gateway in the process replaces the first's)."""
+    collector = usage_collector(store)
+    register_once("eoscope_usage", collector)
+    return collector
