@@ -74,6 +74,9 @@ def test_metrics_add_up_every_worker(gateway: Deployment):
     assert counted(found, "eoscope_index_products", collection=NDVI) == products[NDVI]
     assert counted(found, "eoscope_index_version") == gateway.index.version()
     assert ("eoscope_jobs", frozenset()) not in found  # jobs are labelled by status
+    # the users' usage collector (services/users/metrics.py) is scraped beside them
+    assert ("eoscope_users_registered", frozenset()) in found
+    assert ("eoscope_anonymous_viewers_today", frozenset()) in found
 
 
 def test_each_request_is_one_json_access_line_with_its_request_id(gateway: Deployment):
