@@ -35,6 +35,12 @@ class Process:
     def run(self, work: object, context: Context) -> dict:
         return self.module.run(work, context)
 
+    def task_memory(self, work: object) -> int:
+        """Bytes the largest task of ``work`` needs on a Dask worker, as the module estimates
+        it (``task_memory(plan)``); 0 for a process whose tasks are small by its limits."""
+        estimate = getattr(self.module, "task_memory", None)
+        return int(estimate(work)) if estimate else 0
+
     def text(self, key: str, language: str = "en") -> str:
         texts = self.metadata[key]
         return texts.get(language, texts["en"])

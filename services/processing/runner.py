@@ -3,8 +3,10 @@ store and runs them on Dask (``eoscope jobs``, or spawned once by the gateway's 
 master, see config/gunicorn.conf.py).
 
 The Dask client connects to ``EOSCOPE_DASK_SCHEDULER`` (or ``DASK_SCHEDULER_ADDRESS``) if set,
-else starts a LocalCluster here on the first job. At start-up, jobs a previous runner left
-running are marked failed. A dismissed job's tasks are cancelled within a fraction of a second.
+else starts a LocalCluster here on the first job (its workers with a memory limit). At
+start-up, jobs a previous runner left running are marked failed. A dismissed job's tasks, and
+those of a job that ran past its time limit (failed), are cancelled within a fraction of a
+second. A web worker that queues a job rings the runner's doorbell, so it is claimed at once.
 """
 
 from __future__ import annotations
@@ -25,18 +27,21 @@ from dataclasses import replace
 
 from services.errors import OGCException
 from services.processing.context import Output
+from services.processing.doorbell import Doorbell
+from services.processing.retention import forget_wps, wps_dir
 from services.processing.service import ProcessingService
-from services.processing.store import DISMISSED, Job
+from services.processing.store import RUNNING, Job
 from services.settings import Settings
 
 LOG = logging.getLogger("eoscope.jobs")
-POLL = 0.1
+POLL = 0.1      # seconds between looks at the store when the doorbell does not ring
 BEAT = 2.0
+OVERDUE = 1.0   # seconds between looks for jobs past their run time
 SWEEP = 3600.0   # seconds between deletions of old finished jobs
 
 
-class Dismissed(Exception):
-    """The job was dismissed while it ran."""
+class Stopped(Exception):
+    """The job was dismissed, or failed for running too long, while it ran."""
 
 
 class Cluster:
@@ -59,6 +64,7 @@ class Cluster:
                 else:
                     cluster = LocalCluster(n_workers=self.settings.dask_workers,
                                            threads_per_worker=1, processes=True,
+                                           memory_limit=self.settings.dask_worker_memory,
                                            dashboard_address=None)
                     self._client = Client(cluster)
                 LOG.info("dask: %s", self._client)
@@ -74,7 +80,8 @@ class Cluster:
 
 def dask_mapper(cluster: Cluster, service: ProcessingService, job_id: str
                 ) -> Callable[[Callable, Sequence], list]:
-    """``map`` for a job: tasks on the cluster, progress as they finish, stopped on dismiss."""
+    """``map`` for a job: tasks on the cluster, progress as they finish, stopped as soon as
+    the job is no longer running (dismissed, or failed past its run time)."""
 
     def mapper(function: Callable, items: Sequence) -> list:
         if not items:
@@ -87,9 +94,9 @@ def dask_mapper(cluster: Cluster, service: ProcessingService, job_id: str
         results: list = [None] * len(futures)
         pending = set(futures)
         while pending:
-            if service.store.status(job_id) == DISMISSED:
+            if service.store.status(job_id) != RUNNING:
                 client.cancel(futures)
-                raise Dismissed(job_id)
+                raise Stopped(job_id)
             try:   # back as soon as a task finishes; a dismissal is seen within 0.25 s
                 finished, pending = wait(pending, timeout=0.25, return_when="FIRST_COMPLETED")
             except TimeoutError:
@@ -117,26 +124,49 @@ def execute(job: Job, service: ProcessingService, cluster: Cluster) -> None:
         else:
             service.store.finish(job.id, "application/json", json.dumps(result).encode())
         LOG.info("job %s (%s) finished", job.id, job.process)
-    except Dismissed:
-        LOG.info("job %s (%s) dismissed, its tasks cancelled", job.id, job.process)
+    except Stopped:
+        LOG.info("job %s (%s) stopped (%s), its tasks cancelled", job.id, job.process,
+                 service.store.status(job.id))
     except OGCException as error:
         service.store.fail(job.id, f"{error.code}: {error.message}")
+    except _killed_worker() as error:
+        LOG.error("job %s (%s): %s", job.id, job.process, error)
+        service.store.fail(job.id, "NoApplicableCode: a Dask worker died while running this "
+                           "job's tasks (out of memory?), more often than the scheduler "
+                           "retries; try again, or narrow the inputs")
     except Exception:  # noqa: BLE001 — a process bug fails its job, not the runner
         LOG.exception("job %s (%s) failed", job.id, job.process)
         service.store.fail(job.id, "NoApplicableCode: the process failed; see the job "
                            "runner's log")
 
 
+def _killed_worker() -> type[Exception]:
+    from distributed.scheduler import KilledWorker
+
+    return KilledWorker
+
+
+def sweep(service: ProcessingService, settings: Settings) -> None:
+    """Delete the finished jobs, and PyWPS's status documents, older than the retention."""
+    days = settings.jobs_keep_days
+    forgotten = service.store.forget(days)
+    documents = forget_wps(wps_dir(settings), days)
+    if forgotten or documents:
+        LOG.info("%d finished jobs and %d WPS status documents older than %g days deleted",
+                 forgotten, documents, days)
+
+
 def serve(settings: Settings, stop: threading.Event, parent: int | None = None) -> None:
     """Claim and run jobs until ``stop`` is set (or the parent process is gone)."""
     service = ProcessingService.create(settings)
+    doorbell = Doorbell(settings.jobs)
     interrupted = service.store.interrupt_running()
     if interrupted:
         LOG.warning("%d jobs left running by a previous runner marked failed", interrupted)
     running = settings.limits.max_jobs_running
     cluster = Cluster(settings)
     active: set[Future] = set()
-    last_beat = last_sweep = 0.0
+    last_beat = last_sweep = last_overdue = 0.0
     with ThreadPoolExecutor(running, thread_name_prefix="job") as pool:
         while not stop.is_set():
             if parent is not None and os.getppid() != parent:
@@ -147,18 +177,20 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
                     service.store.beat(os.getpid())
                     last_beat = time.monotonic()
                 if time.monotonic() - last_sweep > SWEEP:
-                    forgotten = service.store.forget(settings.jobs_keep_days)
-                    if forgotten:
-                        LOG.info("%d finished jobs older than %g days deleted", forgotten,
-                                 settings.jobs_keep_days)
+                    sweep(service, settings)
                     last_sweep = time.monotonic()
+                if active and time.monotonic() - last_overdue > OVERDUE:
+                    for job_id in service.store.fail_overdue(settings.limits.max_job_seconds):
+                        LOG.warning("job %s ran past its time limit: failed", job_id)
+                    last_overdue = time.monotonic()
                 active = {f for f in active if not f.done()}
                 while len(active) < running and (job := service.store.claim(running)):
                     active.add(pool.submit(execute, job, service, cluster))
             except sqlite3.Error:   # a locked or briefly unreadable store: try again
                 LOG.exception("job store error; retrying")
                 stop.wait(1.0)
-            stop.wait(POLL)
+            doorbell.wait(POLL)
+    doorbell.close()
     cluster.close()
 
 

@@ -30,15 +30,21 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
 CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER,
     heartbeat TEXT);
+CREATE TABLE IF NOT EXISTS job_clients (job TEXT PRIMARY KEY, client TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS job_clients_client ON job_clients (client);
 """
 
 
 class Busy(Exception):
-    """More jobs queued than the limit allows (HTTP 429)."""
+    """More jobs queued (in all, or of one client) than the limits allow (HTTP 429)."""
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _stamp(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -80,14 +86,17 @@ class JobStore:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA synchronous = NORMAL")   # WAL: safe against kill -9, no fsync a commit
         return db
 
     def _write(self, sql: str, args: tuple) -> int:
         with closing(self._connect()) as db:
             return db.execute(sql, args).rowcount
 
-    def create(self, process: str, inputs: dict, max_queued: int) -> Job:
-        """Queue a job; :class:`Busy` when ``max_queued`` jobs already wait or run."""
+    def create(self, process: str, inputs: dict, max_queued: int, client: str | None = None,
+               max_per_client: int | None = None) -> Job:
+        """Queue a job; :class:`Busy` when ``max_queued`` jobs already wait or run, or
+        ``max_per_client`` of ``client``'s."""
         job_id, stamp = str(uuid.uuid4()), now()
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
@@ -96,10 +105,21 @@ class JobStore:
             if waiting >= max_queued:
                 db.execute("ROLLBACK")
                 raise Busy(f"{waiting} jobs are queued or running (the limit is {max_queued})")
+            if client is not None and max_per_client is not None:
+                own = db.execute("SELECT count(*) FROM jobs JOIN job_clients ON job = id WHERE"
+                                 " client = ? AND status IN (?, ?)",
+                                 (client, ACCEPTED, RUNNING)).fetchone()[0]
+                if own >= max_per_client:
+                    db.execute("ROLLBACK")
+                    raise Busy(f"{own} of your jobs are queued or running (the limit is "
+                               f"{max_per_client} a client)")
             db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,
                         "accepted, waiting for the job runner"))
+            if client is not None:
+                db.execute("INSERT INTO job_clients (job, client) VALUES (?, ?)",
+                           (job_id, client))
             db.execute("COMMIT")
         return self.get(job_id)
 
@@ -176,13 +196,25 @@ class JobStore:
                            " WHERE status = ?", (FAILED, stamp, stamp, "interrupted: the job "
                                                  "runner restarted", RUNNING))
 
+    def fail_overdue(self, max_seconds: float) -> list[str]:
+        """Fail the jobs running for longer than ``max_seconds`` (the runner then stops their
+        tasks); their ids."""
+        cutoff = _stamp(datetime.now(UTC) - timedelta(seconds=max_seconds))
+        with closing(self._connect()) as db:
+            ids = [row[0] for row in db.execute(
+                "SELECT id FROM jobs WHERE status = ? AND started < ?", (RUNNING, cutoff))]
+        message = (f"NoApplicableCode: the job ran longer than the limit of {max_seconds:g} s;"
+                   " narrow the inputs")
+        return [job_id for job_id in ids if self.fail(job_id, message)]
+
     def forget(self, older_than_days: float) -> int:
         """Delete finished jobs (and their results) finished more than that long ago."""
-        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ")
+        cutoff = _stamp(datetime.now(UTC) - timedelta(days=older_than_days))
         marks = ", ".join("?" * len(FINISHED))
-        return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
-                           (*FINISHED, cutoff))
+        deleted = self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
+                              (*FINISHED, cutoff))
+        self._write("DELETE FROM job_clients WHERE job NOT IN (SELECT id FROM jobs)", ())
+        return deleted
 
     def beat(self, pid: int) -> None:
         self._write("INSERT INTO runner (id, pid, heartbeat) VALUES (1, ?, ?) ON CONFLICT(id)"

@@ -82,13 +82,19 @@ def _error(message: str) -> ProcessError:
     return ProcessError(message, max_length=300, allowed_chars=MESSAGE_CHARS)
 
 
+def _client(request) -> str | None:
+    """The client's address (kept in a detached execution, which is a fork of the worker)."""
+    http = getattr(request, "http_request", None)
+    return getattr(http, "remote_addr", None)
+
+
 def relay(process: EoProcess, service: ProcessingService):
     """The PyWPS handler of ``process``: submit, wait, copy progress, return the JSON."""
     output = next(iter(process.metadata["outputs"]))
 
     def handler(request, response):
         try:
-            job = service.submit(process.id, _values(process, request))
+            job = service.submit(process.id, _values(process, request), client=_client(request))
         except OGCException as error:
             raise _error(f"{error.code}: {error.message}") from None
         reported = -1
