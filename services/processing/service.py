@@ -75,9 +75,9 @@ class ProcessingService:
         """Refuse a job whose largest task would not fit in a Dask worker's memory limit."""
         limit = self.settings.dask_worker_memory
         if task_bytes > limit:
-            raise RequestTooLarge(f"one task of this job needs an estimated {task_bytes / 1e6:.0f}"
+            raise RequestTooLarge(f"one task of this job needs an estimated {task_bytes / 1e6:.1f}"
                                   f" MB, more than a Dask worker's memory limit of "
-                                  f"{limit / 1e6:.0f} MB; narrow the bounding box", "bbox")
+                                  f"{limit / 1e6:.1f} MB; narrow the bounding box", "bbox")
 
     def job(self, job_id: str) -> Job:
         job = self.store.get(job_id)
