@@ -37,6 +37,7 @@ LOG = logging.getLogger("eoscope.jobs")
 POLL = 0.1      # seconds between looks at the store when the doorbell does not ring
 BEAT = 2.0
 OVERDUE = 1.0   # seconds between looks for jobs past their run time
+LOOK = 0.25     # seconds between a running job's progress writes and looks at its status
 SWEEP = 3600.0   # seconds between deletions of old finished jobs
 
 
@@ -80,8 +81,9 @@ class Cluster:
 
 def dask_mapper(cluster: Cluster, service: ProcessingService, job_id: str
                 ) -> Callable[[Callable, Sequence], list]:
-    """``map`` for a job: tasks on the cluster, progress as they finish, stopped as soon as
-    the job is no longer running (dismissed, or failed past its run time)."""
+    """``map`` for a job: tasks on the cluster, their results gathered a batch at a time as
+    they finish; every ``LOOK`` seconds the progress is written and the job looked at, so its
+    tasks stop as soon as it is no longer running (dismissed, or failed past its run time)."""
 
     def mapper(function: Callable, items: Sequence) -> list:
         if not items:
@@ -92,20 +94,25 @@ def dask_mapper(cluster: Cluster, service: ProcessingService, job_id: str
         futures = client.map(function, list(items), pure=False)
         position = {future.key: i for i, future in enumerate(futures)}
         results: list = [None] * len(futures)
-        pending = set(futures)
+        pending, reported, looked = set(futures), 0, 0.0
         while pending:
-            if service.store.status(job_id) != RUNNING:
-                client.cancel(futures)
-                raise Stopped(job_id)
-            try:   # back as soon as a task finishes; a dismissal is seen within 0.25 s
-                finished, pending = wait(pending, timeout=0.25, return_when="FIRST_COMPLETED")
+            if time.monotonic() - looked >= LOOK:
+                if service.store.status(job_id) != RUNNING:
+                    client.cancel(futures)
+                    raise Stopped(job_id)
+                done = len(futures) - len(pending)
+                if done != reported:
+                    service.store.progress(job_id, 100 * done // len(futures),
+                                           f"{done} of {len(futures)} tasks done")
+                    reported = done
+                looked = time.monotonic()
+            try:   # back as soon as a task finishes, or after LOOK
+                finished, pending = wait(pending, timeout=LOOK, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 continue
-            for future in finished:
-                results[position[future.key]] = future.result()
-            done = len(futures) - len(pending)
-            service.store.progress(job_id, 100 * done // len(futures),
-                                   f"{done} of {len(futures)} tasks done")
+            finished = list(finished)
+            for future, value in zip(finished, client.gather(finished), strict=True):
+                results[position[future.key]] = value
         return results
 
     return mapper

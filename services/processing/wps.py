@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 from services.errors import OGCException
 from services.processing.catalog import Process as EoProcess
-from services.processing.service import ProcessingService
+from services.processing.service import ProcessingService, pause
 from services.settings import Settings
 
 PLACEHOLDER = "http://eoscope.invalid"
@@ -97,12 +97,12 @@ def relay(process: EoProcess, service: ProcessingService):
             job = service.submit(process.id, _values(process, request), client=_client(request))
         except OGCException as error:
             raise _error(f"{error.code}: {error.message}") from None
-        reported = -1
+        reported, started = -1, time.monotonic()
         while not job.done:
             if job.progress != reported:
                 response.update_status(job.message or "running", job.progress)
                 reported = job.progress
-            time.sleep(0.2)
+            time.sleep(pause(time.monotonic() - started))
             job = service.job(job.id)
         if job.status != "successful":
             raise _error(job.message)
