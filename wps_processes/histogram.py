@@ -7,7 +7,9 @@ task per file, and summed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import rasterio
@@ -146,5 +148,12 @@ def file_histogram(task: tuple[str, int, int, float, float]) -> np.ndarray:
 
 
 def _pixels(path: str) -> int:
+    """The file's pixels; a file replaced (a new modification time or size) is read again."""
+    status = os.stat(path)
+    return _file_pixels(path, status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _file_pixels(path: str, _mtime_ns: int, _size: int) -> int:
     with rasterio.open(path) as dataset:
         return dataset.width * dataset.height

@@ -78,10 +78,10 @@ class ProcessingService:
         doorbell.ring(self.settings.jobs)
         return job
 
-    def check_memory(self, task_bytes: int) -> None:
+    def check_memory(self, task_bytes: int | None) -> None:
         """Refuse a job whose largest task would not fit in a Dask worker's memory limit."""
         limit = self.settings.dask_worker_memory
-        if task_bytes > limit:
+        if task_bytes is not None and task_bytes > limit:
             raise RequestTooLarge(f"one task of this job needs an estimated {task_bytes / 1e6:.1f}"
                                   f" MB, more than a Dask worker's memory limit of "
                                   f"{limit / 1e6:.1f} MB; narrow the bounding box", "bbox")
