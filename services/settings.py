@@ -30,6 +30,9 @@ class Limits(BaseSettings):
                                       "composite holds in memory")
     max_jobs_queued: int = Field(20, description="jobs waiting or running; more get 429")
     max_jobs_running: int = Field(2, description="jobs the runner executes at once")
+    max_jobs_per_client: int = Field(5, description="jobs one client (address) may have "
+                                     "waiting or running; more get 429")
+    max_job_seconds: float = Field(3600.0, description="seconds a job may run; then it fails")
 
 
 class Access(BaseSettings):
@@ -173,6 +176,9 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(None, description="address of a Dask scheduler; "
                                        "default: a LocalCluster inside the job runner")
     dask_workers: int = Field(2, description="LocalCluster worker processes")
+    dask_worker_memory: int = Field(2_000_000_000, description="bytes a Dask worker may use "
+                                    "(the LocalCluster's memory limit); a job whose task is "
+                                    "estimated above it is refused (413)")
     sync_timeout: float = Field(50.0, description="seconds a synchronous execution may take "
                                 "(below gunicorn's timeout); then 503")
     retry_after: int = Field(10, description="Retry-After seconds on 429/503")

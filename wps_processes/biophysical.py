@@ -132,6 +132,14 @@ def plan(inputs: dict, context: Context) -> Plan:
                 files, angles, str(context.layers_dir))
 
 
+BYTES_A_PIXEL = 8 * (len(BANDS) + 13)   # float64 bands, angles, the network's layers, out
+
+
+def task_memory(work: Plan) -> int:
+    """Bytes the network's task holds on a Dask worker."""
+    return work.width * work.height * BYTES_A_PIXEL
+
+
 def run(work: Plan, context: Context) -> Output:
     values, = context.map(variable_values, [work])
     sun_zenith, sun_azimuth, view_zenith, view_azimuth = work.angles

@@ -98,6 +98,10 @@ def plan(inputs: dict, context: Context) -> Plan:
     return Plan(*periods)
 
 
+def task_memory(work: Plan) -> int:
+    return max(composite.task_memory(work.before), composite.task_memory(work.after))
+
+
 def run(work: Plan, context: Context) -> Output:
     difference = composite.composite(work.after, context) - \
         composite.composite(work.before, context)

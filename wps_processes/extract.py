@@ -57,6 +57,9 @@ def plan(inputs: dict, context: Context) -> composite.Plan:
     return work
 
 
+task_memory = composite.task_memory
+
+
 def run(work: composite.Plan, context: Context) -> Output:
     (day, day_sources), = work.dates
     task = (work.layers_dir, work.layer, work.crs, work.transform, work.width, work.height,

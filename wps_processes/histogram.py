@@ -7,7 +7,9 @@ task per file, and summed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import rasterio
@@ -92,6 +94,7 @@ class Plan:
     bins: int
     low: float
     high: float
+    task_bytes: int = 0   # what the task of the largest file holds (see task_memory)
 
 
 def plan(inputs: dict, context: Context) -> Plan:
@@ -108,12 +111,21 @@ def plan(inputs: dict, context: Context) -> Plan:
         low, high = float(np.iinfo(kind).min), float(np.iinfo(kind).max) + 1
     files = tuple((p.name, p.paths()[band.name], band.index) for p in products
                   if band.name in p.paths())
-    pixels = sum(_pixels(path) for _name, path, _index in files)
+    sizes = [_pixels(path) for _name, path, _index in files]
+    pixels = sum(sizes)
     if pixels > context.limits.max_process_pixels:
         raise RequestTooLarge(f"{len(files)} products of {pixels} pixels in all: more than "
                               f"{context.limits.max_process_pixels}; narrow the dates or the "
                               "bounding box", "bbox")
-    return Plan(collection.id, band.name, files, int(inputs.get("bins", 256)), low, high)
+    # the file's values, and np.histogram's float64 copy and int64 bin indices of them
+    task_bytes = max(sizes, default=0) * (kind.itemsize + 16)
+    return Plan(collection.id, band.name, files, int(inputs.get("bins", 256)), low, high,
+                task_bytes)
+
+
+def task_memory(work: Plan) -> int:
+    """Bytes the histogram of the largest file needs on a Dask worker."""
+    return work.task_bytes
 
 
 def run(work: Plan, context: Context) -> dict:
@@ -136,5 +148,12 @@ def file_histogram(task: tuple[str, int, int, float, float]) -> np.ndarray:
 
 
 def _pixels(path: str) -> int:
+    """The file's pixels; a file replaced (a new modification time or size) is read again."""
+    status = os.stat(path)
+    return _file_pixels(path, status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _file_pixels(path: str, _mtime_ns: int, _size: int) -> int:
     with rasterio.open(path) as dataset:
         return dataset.width * dataset.height

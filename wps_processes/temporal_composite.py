@@ -120,6 +120,15 @@ def plan(inputs: dict, context: Context) -> Plan:
                 width, height, dates, str(context.layers_dir))
 
 
+BYTES_A_PIXEL = 32   # date_values: float64 values, the digital numbers, the mask, float32 out
+
+
+def task_memory(work: Plan) -> int:
+    """Bytes one date's task holds on a Dask worker (the composite itself is stacked in the
+    job runner, bounded by max_composite_values)."""
+    return work.width * work.height * BYTES_A_PIXEL
+
+
 def run(work: Plan, context: Context) -> Output:
     tags = {"layer": work.layer, "method": work.method, "sources": ",".join(sources(work)),
             "dates": ",".join(day for day, _sources in work.dates)}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import request
 from pygeoapi.process.base import BaseProcessor, JobNotFoundError, ProcessorExecuteError
 from pygeoapi.process.manager.base import BaseManager
 from pygeoapi.util import JobStatus, RequestedProcessExecutionMode
@@ -123,7 +124,8 @@ class EoscopeManager(BaseManager):
                         requested_outputs: dict | None = None, subscriber=None,
                         requested_response: str | None = "raw"):
         try:
-            job = self.service.submit(process_id, data_dict, current())
+            job = self.service.submit(process_id, data_dict, current(),
+                                      client=request.remote_addr)
             if execution_mode == RequestedProcessExecutionMode.respond_async:
                 headers = {"Preference-Applied": "respond-async"}
                 status = {"jobID": job.id, "processID": job.process, "type": "process",

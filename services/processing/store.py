@@ -3,14 +3,16 @@
 A job is ``accepted`` (queued), ``running`` (claimed by the runner), then ``successful``,
 ``failed`` or ``dismissed``. Every change is one short transaction, so a web worker killed at
 any moment loses nothing; the runner marks the jobs it was running ``failed`` when it starts
-again (:meth:`JobStore.interrupt_running`). Each call opens its own connection: safe across
-threads and forks.
+again (:meth:`JobStore.interrupt_running`). Each process and thread has its own connection,
+kept open between calls (see :class:`KeptConnection`): safe across threads and forks.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import uuid
 from contextlib import closing
 from dataclasses import dataclass
@@ -31,11 +33,17 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
 CREATE TABLE IF NOT EXISTS wps_outputs (name TEXT PRIMARY KEY, owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER,
     heartbeat TEXT);
+CREATE TABLE IF NOT EXISTS job_clients (job TEXT PRIMARY KEY, client TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS job_clients_client ON job_clients (client);
 """
 
 
 class Busy(Exception):
-    """More jobs queued than the limit allows (HTTP 429)."""
+    """More jobs queued (in all, or of one client) than the limits allow (HTTP 429)."""
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class OwnerBusy(Busy):
@@ -43,7 +51,7 @@ class OwnerBusy(Busy):
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _stamp(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,20 @@ _COLUMNS = ("id, process, status, inputs, created, started, finished, updated, p
             "message, mimetype, result, owner")
 
 
+_INHERITED: list[sqlite3.Connection] = []
+
+
+class KeptConnection(sqlite3.Connection):
+    """A connection kept for the next call of the same process and thread: ``close()`` only
+    ends a transaction left open. Closing the last connection of a WAL database checkpoints
+    and syncs it, ~20 ms a call; a kept connection makes a write a fraction of a millisecond
+    (and a crash still loses no committed job: WAL with synchronous=NORMAL)."""
+
+    def close(self) -> None:
+        if self.in_transaction:
+            self.rollback()
+
+
 def _job(row: tuple) -> Job:
     return Job(row[0], row[1], row[2], json.loads(row[3]), *row[4:])
 
@@ -88,6 +110,7 @@ class JobStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._kept = threading.local()
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
@@ -96,8 +119,17 @@ class JobStore:
                 db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")   # everyone's
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        """This process's and thread's connection (a fork opens its own, never its parent's)."""
+        kept = getattr(self._kept, "connection", None)
+        if kept is not None and kept[0] == os.getpid():
+            return kept[1]
+        if kept is not None:   # a parent's, before a fork: never used, nor closed, here
+            _INHERITED.append(kept[1])
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                             factory=KeptConnection, check_same_thread=True)
         db.execute("PRAGMA busy_timeout = 30000")
+        db.execute("PRAGMA synchronous = NORMAL")   # WAL: safe against kill -9, no fsync a commit
+        self._kept.connection = (os.getpid(), db)
         return db
 
     def _write(self, sql: str, args: tuple) -> int:
@@ -105,10 +137,12 @@ class JobStore:
             return db.execute(sql, args).rowcount
 
     def create(self, process: str, inputs: dict, max_queued: int, owner: str | None = None,
-               owner_limit: int = 0, owner_seconds: int = 0) -> Job:
+               owner_limit: int = 0, owner_seconds: int = 0, client: str | None = None,
+               max_per_client: int | None = None) -> Job:
         """Queue a job for ``owner``; :class:`Busy` when ``max_queued`` jobs already wait or
-        run, :class:`OwnerBusy` when ``owner`` has ``owner_limit`` of them or their jobs ran
-        ``owner_seconds`` today (UTC) (0: no limit)."""
+        run, or ``max_per_client`` of ``client``'s (its address), :class:`OwnerBusy` when
+        ``owner`` has ``owner_limit`` of them or their jobs ran ``owner_seconds`` today (UTC)
+        (0: no limit)."""
         job_id, stamp = str(uuid.uuid4()), now()
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
@@ -130,10 +164,21 @@ class JobStore:
                     db.execute("ROLLBACK")
                     raise OwnerBusy(f"daily compute quota: the jobs of user {owner} ran "
                                     f"{used:.0f} s today (the quota is {owner_seconds} s)")
+            if client is not None and max_per_client is not None:
+                own = db.execute("SELECT count(*) FROM jobs JOIN job_clients ON job = id WHERE"
+                                 " client = ? AND status IN (?, ?)",
+                                 (client, ACCEPTED, RUNNING)).fetchone()[0]
+                if own >= max_per_client:
+                    db.execute("ROLLBACK")
+                    raise Busy(f"{own} of your jobs are queued or running (the limit is "
+                               f"{max_per_client} a client)")
             db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message,"
                        " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,
                         "accepted, waiting for the job runner", owner))
+            if client is not None:
+                db.execute("INSERT INTO job_clients (job, client) VALUES (?, ?)",
+                           (job_id, client))
             db.execute("COMMIT")
         return self.get(job_id)
 
@@ -219,18 +264,35 @@ class JobStore:
                            " WHERE status = ?", (FAILED, stamp, stamp, "interrupted: the job "
                                                  "runner restarted", RUNNING))
 
+    def fail_overdue(self, max_seconds: float) -> list[str]:
+        """Fail the jobs running for longer than ``max_seconds`` (the runner then stops their
+        tasks); their ids."""
+        cutoff = _stamp(datetime.now(UTC) - timedelta(seconds=max_seconds))
+        with closing(self._connect()) as db:
+            ids = [row[0] for row in db.execute(
+                "SELECT id FROM jobs WHERE status = ? AND started < ?", (RUNNING, cutoff))]
+        message = (f"NoApplicableCode: the job ran longer than the limit of {max_seconds:g} s;"
+                   " narrow the inputs")
+        return [job_id for job_id in ids if self.fail(job_id, message)]
+
     def forget(self, older_than_days: float) -> int:
         """Delete finished jobs (and their results) finished more than that long ago."""
-        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ")
+        cutoff = _stamp(datetime.now(UTC) - timedelta(days=older_than_days))
         marks = ", ".join("?" * len(FINISHED))
-        return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
-                           (*FINISHED, cutoff))
+        deleted = self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
+                              (*FINISHED, cutoff))
+        self._write("DELETE FROM job_clients WHERE job NOT IN (SELECT id FROM jobs)", ())
+        return deleted
 
     def own_output(self, name: str, owner: str) -> None:
         """A WPS status document (``/wps/outputs/<name>``) belongs to ``owner``."""
         self._write("INSERT OR REPLACE INTO wps_outputs (name, owner) VALUES (?, ?)",
                     (name, owner))
+
+    def disown_outputs(self, names: list[str]) -> None:
+        """Forget the owners of WPS status documents that were deleted."""
+        with closing(self._connect()) as db:
+            db.executemany("DELETE FROM wps_outputs WHERE name = ?", [(n,) for n in names])
 
     def output_owner(self, name: str) -> str | None:
         with closing(self._connect()) as db:

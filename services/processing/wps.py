@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 from services.errors import OGCException
 from services.processing.catalog import Process as EoProcess
-from services.processing.service import ProcessingService
+from services.processing.service import ProcessingService, pause
 from services.settings import Settings
 from services.users import current
 from services.users.principal import may_see
@@ -87,21 +87,28 @@ def _error(message: str) -> ProcessError:
     return ProcessError(message, max_length=300, allowed_chars=MESSAGE_CHARS)
 
 
+def _client(request) -> str | None:
+    """The client's address (kept in a detached execution, which is a fork of the worker)."""
+    http = getattr(request, "http_request", None)
+    return getattr(http, "remote_addr", None)
+
+
 def relay(process: EoProcess, service: ProcessingService):
     """The PyWPS handler of ``process``: submit, wait, copy progress, return the JSON."""
     output = next(iter(process.metadata["outputs"]))
 
     def handler(request, response):
         try:
-            job = service.submit(process.id, _values(process, request), current())
+            job = service.submit(process.id, _values(process, request), current(),
+                                 client=_client(request))
         except OGCException as error:
             raise _error(f"{error.code}: {error.message}") from None
-        reported = -1
+        reported, started = -1, time.monotonic()
         while not job.done:
             if job.progress != reported:
                 response.update_status(job.message or "running", job.progress)
                 reported = job.progress
-            time.sleep(0.2)
+            time.sleep(pause(time.monotonic() - started))
             job = service.job(job.id)
         if job.status != "successful":
             raise _error(job.message)

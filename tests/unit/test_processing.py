@@ -4,6 +4,7 @@ restart, and the limits answer 413/429/503 before any work starts."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from services.errors import (
 )
 from services.processing import catalog
 from services.processing.context import Context
+from services.processing.doorbell import Doorbell, ring
 from services.processing.service import ProcessingService
-from services.processing.store import FAILED, RUNNING, JobStore
+from services.processing.store import FAILED, RUNNING, Busy, JobStore
 from services.registry import load
 from services.settings import PROJECT_ROOT, Limits, Settings
 
@@ -112,3 +114,45 @@ def test_too_many_products_is_refused_before_work(tmp_path: Path):
     with pytest.raises(RequestTooLarge, match="10000 products match") as large:
         histogram.plan(histogram.metadata["example"]["inputs"], context)
     assert large.value.http_status == 413
+
+
+def test_a_client_gets_its_share_of_the_queue(tmp_path: Path):
+    store = JobStore(tmp_path / "jobs.sqlite")
+    store.create("echo", {"message": "a"}, max_queued=5, client="1.2.3.4", max_per_client=1)
+    with pytest.raises(Busy, match="1 of your jobs"):
+        store.create("echo", {"message": "b"}, max_queued=5, client="1.2.3.4",
+                     max_per_client=1)
+    store.create("echo", {"message": "c"}, max_queued=5, client="5.6.7.8", max_per_client=1)
+
+
+def test_a_job_past_its_run_time_fails(tmp_path: Path):
+    store = JobStore(tmp_path / "jobs.sqlite")
+    job = store.create("echo", {"message": "a"}, max_queued=5)
+    store.claim(max_running=1)
+    assert store.fail_overdue(max_seconds=60) == []
+    assert store.fail_overdue(max_seconds=-1) == [job.id]
+    assert "ran longer than the limit" in store.get(job.id).message
+    assert store.get(job.id).status == FAILED
+
+
+def test_the_doorbell_wakes_the_runner(tmp_path: Path):
+    bell = Doorbell(tmp_path / "jobs.sqlite")
+    try:
+        assert not bell.wait(0.01)
+        ring(tmp_path / "jobs.sqlite")
+        ring(tmp_path / "jobs.sqlite")
+        started = time.monotonic()
+        assert bell.wait(5.0) and time.monotonic() - started < 1.0
+        assert not bell.wait(0.01)   # both rings were consumed
+    finally:
+        bell.close()
+    ring(tmp_path / "jobs.sqlite")   # nobody listens: no error
+
+
+def test_a_task_above_a_workers_memory_is_refused(tmp_path: Path):
+    jobs = ProcessingService.create(Settings(var_dir=tmp_path, dask_worker_memory=1000),
+                                    load(PROJECT_ROOT / "layers"))
+    with pytest.raises(RequestTooLarge, match="memory limit") as large:
+        jobs.check_memory(1001)
+    assert large.value.http_status == 413
+    jobs.check_memory(1000)
