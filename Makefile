@@ -4,7 +4,7 @@ VENV ?= .venv
 EOSCOPE = $(VENV)/bin/eoscope
 VAR = var
 
-.PHONY: run test setup setup-test viewer lint bench clean
+.PHONY: run test setup setup-test viewer lint bench notebooks clean
 
 run: setup $(VAR)/archive/.complete-six-sources
 	$(EOSCOPE) ingest
@@ -37,6 +37,15 @@ viewer:
 
 lint: setup-test
 	$(VENV)/bin/ruff check services wps_processes tests bench notebooks
+
+# JupyterLab over notebooks/ on http://127.0.0.1:$(NOTEBOOK_PORT), its kernels in the project's
+# venv, talking to the gateway of `make run` (EOSCOPE_URL); installs JupyterLab the first time.
+NOTEBOOK_PORT ?= 8888
+notebooks: setup-test
+	@$(VENV)/bin/python -c "import jupyterlab" 2>/dev/null || \
+		$(VENV)/bin/python -m pip install -q -e ".[test,notebooks]"
+	EOSCOPE_URL=$${EOSCOPE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/jupyter lab \
+		--ip 127.0.0.1 --port $(NOTEBOOK_PORT) --no-browser --notebook-dir notebooks
 
 bench: setup-test
 	$(VENV)/bin/python -m bench.run

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from services.errors import OGCException
+from services.index.keeper import IndexKeeper
 from services.processing.context import Output
 from services.processing.doorbell import Doorbell
 from services.processing.retention import forget_wps, wps_dir
@@ -189,6 +190,7 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
     if interrupted:
         LOG.warning("%d jobs left running by a previous runner marked failed", interrupted)
     running = settings.limits.max_jobs_running
+    keeper = IndexKeeper(settings.index)   # the index's WAL kept alive (services/index/keeper)
     cluster = Cluster(settings)
     active: set[Future] = set()
     last_beat = last_sweep = last_overdue = 0.0
@@ -200,6 +202,7 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
             try:
                 if time.monotonic() - last_beat > BEAT:
                     service.store.beat(os.getpid())
+                    keeper.hold()
                     last_beat = time.monotonic()
                 if time.monotonic() - last_sweep > SWEEP:
                     sweep(service, settings)
@@ -216,6 +219,7 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
                 stop.wait(1.0)
             doorbell.wait(POLL)
     doorbell.close()
+    keeper.release()
     cluster.close()
 
 
