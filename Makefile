@@ -45,7 +45,7 @@ notebooks: setup-test
 	@$(VENV)/bin/python -c "import jupyterlab" 2>/dev/null || \
 		$(VENV)/bin/python -m pip install -q -e ".[test,notebooks]"
 	EOSCOPE_URL=$${EOSCOPE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/jupyter lab \
-		--ip 127.0.0.1 --port $(NOTEBOOK_PORT) --no-browser --notebook-dir notebooks
+		--ip 127.0.0.1 --port $(NOTEBOOK_PORT) --no-browser --allow-root --notebook-dir notebooks
 
 bench: setup-test
 	$(VENV)/bin/python -m bench.run
