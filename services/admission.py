@@ -5,7 +5,8 @@ A request of a class whose slots are all taken waits (at most ``queue`` of them,
 ``wait`` seconds) for one to free; beyond that it is shed at once with 503 and ``Retry-After``.
 When a class is full, a client that already holds its share of the class's slots and queue gets
 429 and ``Retry-After`` instead of waiting, while other clients still queue; while a slot is
-free anyone may take it (a lone user's burst of tiles is never refused). The counts are per
+free anyone may take it, and a lone client may wait for all but the class's last place (a
+user's burst of tiles or GetMaps is not refused for being one user's). The counts are per
 worker process (gunicorn runs several): a worker's threads share them. Framework-free: the
 gateway maps its endpoint and request to a class and a client, then holds a slot while the
 service works.
@@ -179,7 +180,8 @@ class Admission:
         limit = state.limit
         with self._lock:
             if state.by_client[client] >= limit.per_client and \
-                    state.running >= limit.in_flight:  # over its share, and others would wait
+                    state.running >= limit.in_flight and \
+                    self._others_need_room(state, client):  # over its share, would wait
                 self._refuse(Shed(klass, "client_share"), TooManyRequests(
                     f"this client already has {state.by_client[client]} {klass} requests in "
                     f"progress (the limit is {limit.per_client}); retry later",
@@ -201,6 +203,15 @@ class Admission:
             finally:
                 state.waiting -= 1
             state.running += 1
+
+    @staticmethod
+    def _others_need_room(state: _ClassState, client: str) -> bool:
+        """Whether other clients hold places of the class, or only its last place is left
+        (kept for a newcomer): a lone client (QGIS fetching tiles in parallel over a few
+        keep-alive connections) may otherwise use the whole class."""
+        places = state.limit.in_flight + state.limit.queue
+        held = state.running + state.waiting
+        return len(state.by_client) > (client in state.by_client) or places - held <= 1
 
     def _leave(self, state: _ClassState, client: str) -> None:
         """``client`` no longer holds (or waits for) a slot of ``state``'s class."""

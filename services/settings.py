@@ -104,7 +104,7 @@ class AdmissionLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EOSCOPE_ADMISSION_", frozen=True)
 
-    render: tuple[int, int] = Field((1, 3), description="WMS GetMap/GetFeatureInfo/"
+    render: tuple[int, int] = Field((1, 8), description="WMS GetMap/GetFeatureInfo/"
                                     "GetLegendGraphic, WCS GetCoverage")
     tiles: tuple[int, int] = Field((6, 6), description="WMTS GetTile, XYZ/TMS tiles (cache "
                                    "hits and misses)")

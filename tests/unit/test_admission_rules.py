@@ -134,6 +134,33 @@ def test_one_client_over_its_share_of_a_full_class_is_429_while_others_pass():
     assert served == ["polite"]
 
 
+def test_a_lone_client_may_wait_for_all_but_the_last_place():
+    # QGIS fetching one map as parallel tiles over a few keep-alive connections is one client
+    admission = Admission({"render": ClassLimit(1, 4, client_share=0.5)}, total=10, wait=5,
+                          retry_after=1)
+    release = threading.Event()
+    holders = [_hold(admission, "render", "qgis", release, threading.Event())]
+    deadline = time.monotonic() + 5
+    waiters = [threading.Thread(target=_wait_for_slot, args=(admission, "qgis"))
+               for _ in range(3)]   # over its share of 2, but alone: they wait, not 429
+    for waiter in waiters:
+        waiter.start()
+    while admission._states["render"].waiting < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert admission._states["render"].waiting == 3
+    with pytest.raises(TooManyRequests), admission.slot("render", "qgis"):
+        pass   # the last place is kept for another client
+    release.set()
+    for thread in [*holders, *waiters]:
+        thread.join()
+    assert admission._held == 0
+
+
+def _wait_for_slot(admission: Admission, client: str) -> None:
+    with admission.slot("render", client):
+        pass
+
+
 def test_the_total_bound_covers_every_class():
     admission = Admission({"render": ClassLimit(5, 0), "tiles": ClassLimit(5, 0)}, total=1,
                           wait=0.1, retry_after=1)
