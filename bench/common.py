@@ -128,6 +128,18 @@ def wait_until_up(process: subprocess.Popen, url: str, what: str, log_path: Path
     raise RuntimeError(f"{what} did not answer {url} within 60 s, see {log_path}")
 
 
+def find_nginx() -> str | None:
+    """Debian's nginx (``nginx-light``, installed by ``deploy/setup.sh --test``), if any."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None)
+
+
+def nginx_command(nginx: str, work: Path, conf: Path) -> list[str]:
+    """nginx in the foreground with its prefix, error log and configuration under ``work``."""
+    return [nginx, "-p", str(work), "-e", str(work / "error.log"), "-c", str(conf),
+            "-g", "daemon off;"]
+
+
 @contextmanager
 def running(command: list[str], env: dict[str, str], probe: str, what: str, log_path: Path
             ) -> Iterator[subprocess.Popen]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import running
+from bench.common import find_nginx, nginx_command, running
 from services.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
@@ -64,8 +64,7 @@ http {{
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None)
+    found = find_nginx()
     if not found:
         raise SystemExit("nginx is not installed: run deploy/setup.sh --test (nginx-light)")
     return found
@@ -117,8 +116,7 @@ def mapserv_fastcgi(mapfile: Path, work: Path, processes: int = 2) -> Iterator[s
         conf = work / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=work, port=port, fcgi_port=fcgi_port, path=PATH))
         url = f"http://127.0.0.1:{port}"
-        command = [nginx_binary(), "-p", str(work), "-e", str(work / "error.log"), "-c",
-                   str(conf), "-g", "daemon off;"]
+        command = nginx_command(nginx_binary(), work, conf)
         with running(command, dict(os.environ), f"{url}/ok", "nginx + mapserv FastCGI",
                      work / "nginx.log"):
             yield url
@@ -155,8 +153,7 @@ def front_proxy(gateway_url: str, work: Path) -> Iterator[str]:
     conf = work / "nginx.conf"
     conf.write_text(FRONT_CONF.format(dir=work, site=work / "site.conf"))
     url = f"http://127.0.0.1:{port}"
-    command = [nginx_binary(), "-p", str(work), "-e", str(work / "error.log"), "-c", str(conf),
-               "-g", "daemon off;"]
+    command = nginx_command(nginx_binary(), work, conf)
     with running(command, dict(os.environ), f"{url}/healthz", "nginx in front of the gateway",
                  work / "nginx.log"):
         yield url

@@ -54,9 +54,11 @@ from bench.common import (
     Report,
     Stats,
     archive,
+    find_nginx,
     gateway,
     load_note,
     log,
+    nginx_command,
     ratio,
     running,
     save,
@@ -297,13 +299,11 @@ def static_server(root: Path, work: Path, probe: str) -> Iterator[tuple[str, str
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     work.mkdir(parents=True, exist_ok=True)
-    nginx = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(p)), None)
+    nginx = find_nginx()
     if nginx:
         conf = work / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=work, port=port, root=root))
-        command = [nginx, "-p", str(work), "-e", str(work / "error.log"), "-c", str(conf),
-                   "-g", "daemon off;"]
+        command = nginx_command(nginx, work, conf)
         name = NGINX
     else:
         log("nginx is not installed: the static baseline is Python's http.server")
