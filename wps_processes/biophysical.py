@@ -26,7 +26,7 @@ from services.missions import PROFILES
 from services.processing.context import Context, Output, bbox, instant
 from services.registry import Collection, load
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import BBOX, DAY
+from wps_processes.inputs import BBOX, COG_OUTPUT, DAY
 
 TOC = "TERRASCOPE_S2_TOC_V2"
 BANDS = ("B03", "B04", "B08")
@@ -86,8 +86,7 @@ PROCESS_METADATA = {
                             "nl": "Een COG met fysische waarden; de tags noemen de producten.",
                             "fr": "Un COG en valeurs physiques ; ses étiquettes nomment les "
                                   "produits."},
-            "schema": {"type": "string", "contentEncoding": "binary",
-                       "contentMediaType": composite.COG}},
+            "schema": COG_OUTPUT},
     },
     "example": {"inputs": {"bbox": [4.70, 51.00, 4.72, 51.01], "date": "2018-06-02",
                            "variable": "LAI"}},

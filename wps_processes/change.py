@@ -13,7 +13,7 @@ from affine import Affine
 from services.errors import InvalidParameterValue, RequestTooLarge
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import BBOX, DATE, LAYER
+from wps_processes.inputs import BBOX, COG_OUTPUT, DATE, LAYER
 
 PERIODS = ("before", "after")
 _DATE = {"type": "string", "pattern": DATE}
@@ -66,8 +66,7 @@ PROCESS_METADATA = {
                             "nl": "Een COG van na − voor; de tags noemen de producten.",
                             "fr": "Un COG de après − avant ; ses étiquettes nomment les "
                                   "produits."},
-            "schema": {"type": "string", "contentEncoding": "binary",
-                       "contentMediaType": composite.COG}},
+            "schema": COG_OUTPUT},
     },
     "example": {"inputs": {"layer": "CGS_S2_NDVI", "bbox": [4.70, 51.00, 4.72, 51.01],
                            "before_start": "2018-05-01", "before_end": "2018-05-31",

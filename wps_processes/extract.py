@@ -10,7 +10,7 @@ from affine import Affine
 from services.errors import InvalidParameterValue
 from services.processing.context import Context, Output
 from wps_processes import temporal_composite as composite
-from wps_processes.inputs import BBOX, DAY, LAYER
+from wps_processes.inputs import BBOX, COG_OUTPUT, DAY, LAYER
 
 PROCESS_METADATA = {
     "version": "1.0.0",
@@ -39,8 +39,7 @@ PROCESS_METADATA = {
                             "nl": "Een COG met fysische waarden; de tags noemen de producten.",
                             "fr": "Un COG en valeurs physiques ; ses étiquettes nomment les "
                                   "produits."},
-            "schema": {"type": "string", "contentEncoding": "binary",
-                       "contentMediaType": composite.COG}},
+            "schema": COG_OUTPUT},
     },
     "example": {"inputs": {"layer": "CGS_S2_NDVI", "bbox": [4.70, 51.00, 4.72, 51.01],
                            "date": "2018-06-02"}},

@@ -1,6 +1,10 @@
-"""Input definitions several processes share (layer, bounding box, period), written once."""
+"""Input and output definitions several processes share (layer, bounding box, period, a COG
+output), written once."""
 
 from __future__ import annotations
+
+COG = "image/tiff; application=geotiff; profile=cloud-optimized"
+COG_OUTPUT = {"type": "string", "contentEncoding": "binary", "contentMediaType": COG}
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 DATE_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"

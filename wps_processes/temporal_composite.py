@@ -28,10 +28,9 @@ from services.processing.context import Context, Output, bbox
 from services.registry import load
 from services.timeseries import params
 from services.timeseries.layers import LayerTable, SeriesLayer
-from wps_processes.inputs import BBOX, LAYER, period
+from wps_processes.inputs import BBOX, COG, COG_OUTPUT, LAYER, period
 
 METHODS = {"max": np.nanmax, "median": np.nanmedian, "mean": np.nanmean, "min": np.nanmin}
-COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 PROCESS_METADATA = {
     "version": "1.0.0",
@@ -72,8 +71,7 @@ PROCESS_METADATA = {
                             "nl": "Een COG met fysische waarden; de tags noemen de producten.",
                             "fr": "Un COG en valeurs physiques ; ses étiquettes nomment les "
                                   "produits."},
-            "schema": {"type": "string", "contentEncoding": "binary",
-                       "contentMediaType": COG}},
+            "schema": COG_OUTPUT},
     },
     "example": {"inputs": {"layer": "CGS_S2_NDVI", "bbox": [4.70, 51.00, 4.72, 51.01],
                            "start": "2018-06-01", "end": "2018-08-31", "method": "max"}},
