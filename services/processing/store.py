@@ -28,13 +28,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, process TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
     created TEXT NOT NULL, started TEXT, finished TEXT, updated TEXT NOT NULL,
     progress INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
-    mimetype TEXT, result BLOB, owner TEXT);
+    mimetype TEXT, result BLOB, owner TEXT, client TEXT);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
 CREATE TABLE IF NOT EXISTS wps_outputs (name TEXT PRIMARY KEY, owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER,
     heartbeat TEXT);
-CREATE TABLE IF NOT EXISTS job_clients (job TEXT PRIMARY KEY, client TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS job_clients_client ON job_clients (client);
 """
 
 
@@ -117,6 +115,8 @@ class JobStore:
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
             if "owner" not in columns:   # a store from before job ownership: its jobs stay
                 db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")   # everyone's
+            if "client" not in columns:  # the submitter's address (the per-client limit)
+                db.execute("ALTER TABLE jobs ADD COLUMN client TEXT")
 
     def _connect(self) -> sqlite3.Connection:
         """This process's and thread's connection (a fork opens its own, never its parent's)."""
@@ -165,20 +165,16 @@ class JobStore:
                     raise OwnerBusy(f"daily compute quota: the jobs of user {owner} ran "
                                     f"{used:.0f} s today (the quota is {owner_seconds} s)")
             if client is not None and max_per_client is not None:
-                own = db.execute("SELECT count(*) FROM jobs JOIN job_clients ON job = id WHERE"
-                                 " client = ? AND status IN (?, ?)",
+                own = db.execute("SELECT count(*) FROM jobs WHERE client = ? AND status IN (?, ?)",
                                  (client, ACCEPTED, RUNNING)).fetchone()[0]
                 if own >= max_per_client:
                     db.execute("ROLLBACK")
                     raise Busy(f"{own} of your jobs are queued or running (the limit is "
                                f"{max_per_client} a client)")
             db.execute("INSERT INTO jobs (id, process, status, inputs, created, updated, message,"
-                       " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       " owner, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, process, ACCEPTED, json.dumps(inputs), stamp, stamp,
-                        "accepted, waiting for the job runner", owner))
-            if client is not None:
-                db.execute("INSERT INTO job_clients (job, client) VALUES (?, ?)",
-                           (job_id, client))
+                        "accepted, waiting for the job runner", owner, client))
             db.execute("COMMIT")
         return self.get(job_id)
 
@@ -279,10 +275,8 @@ class JobStore:
         """Delete finished jobs (and their results) finished more than that long ago."""
         cutoff = _stamp(datetime.now(UTC) - timedelta(days=older_than_days))
         marks = ", ".join("?" * len(FINISHED))
-        deleted = self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
-                              (*FINISHED, cutoff))
-        self._write("DELETE FROM job_clients WHERE job NOT IN (SELECT id FROM jobs)", ())
-        return deleted
+        return self._write(f"DELETE FROM jobs WHERE status IN ({marks}) AND finished < ?",
+                           (*FINISHED, cutoff))
 
     def own_output(self, name: str, owner: str) -> None:
         """A WPS status document (``/wps/outputs/<name>``) belongs to ``owner``."""
