@@ -51,13 +51,9 @@ class UsageCollector(Collector):
                                 "disabled", value=registered)
 
 
-def usage_collector(store: UserStore) -> UsageCollector:
-    return UsageCollector(store)
-
-
 def register(store: UserStore) -> Collector:
     """Register the store's collector on the default REGISTRY (one per process; a second
     gateway in the process replaces the first's)."""
-    collector = usage_collector(store)
+    collector = UsageCollector(store)
     register_once("eoscope_usage", collector)
     return collector

@@ -15,7 +15,7 @@ from services.cli import main
 from services.processing.store import JobStore
 from services.settings import Access
 from services.users import hashing
-from services.users.metrics import usage_collector
+from services.users.metrics import UsageCollector
 from services.users.policy import service_class
 from services.users.principal import Principal, Quotas, may_see
 from services.users.store import UserError, UserStore, today
@@ -128,7 +128,7 @@ def test_usage_figures_and_anonymous_viewers(store):
 def test_collector_exposes_usage(store):
     UsageRecorder(store).record(Hit("download", "alice", "VITO", "BE", 1000, 1))
     registry = CollectorRegistry()
-    registry.register(usage_collector(store))
+    registry.register(UsageCollector(store))
     text = generate_latest(registry).decode()
     assert 'eoscope_usage_bytes_total{service="download"} 1000.0' in text
     assert 'eoscope_usage_products_total{service="download"} 1.0' in text
