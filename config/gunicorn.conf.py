@@ -5,13 +5,18 @@ import os
 import shutil
 import tempfile
 
-# mapscript never releases the GIL: parallelism comes from processes, about one per core.
+# Web workers answer everything but draw nothing: maps and coverages are drawn by the render
+# pool (services/ows/render_pool.py), since mapscript never releases the GIL.
 workers = int(os.environ.get("EOSCOPE_WORKERS", multiprocessing.cpu_count()))
+RENDER_WORKERS = int(os.environ.get("EOSCOPE_RENDER_WORKERS") or multiprocessing.cpu_count())
 worker_class = "gthread"
 # More threads than admission slots (services/admission.py), so a worker can refuse at once
 # what it cannot start, and keep one thread for /healthz and /metrics.
 threads = int(os.environ.get("EOSCOPE_THREADS", "16"))
 os.environ.setdefault("EOSCOPE_ADMISSION_TOTAL", str(max(1, threads - 1)))
+# A web worker may keep every render process busy (whichever worker a client's connection
+# landed on); more wait in the pool's socket backlog, bounded by every worker's count.
+os.environ.setdefault("EOSCOPE_ADMISSION_RENDER", f"[{max(1, RENDER_WORKERS)}, 4]")
 # A worker that does not report for `timeout` s (mapscript holding the GIL) is killed and
 # replaced; above EOSCOPE_SYNC_TIMEOUT (50 s) and the heaviest request the limits admit.
 timeout = int(os.environ.get("EOSCOPE_TIMEOUT", "60"))
@@ -34,12 +39,25 @@ def on_starting(server):
 
     _metrics_folder(server)
     server.eoscope_jobs = spawn()
+    server.eoscope_render = None
+    if RENDER_WORKERS > 0:  # EOSCOPE_RENDER_WORKERS=0: the web workers draw themselves
+        from services.ows.render_pool import spawn as spawn_render_pool
+
+        server.eoscope_render = spawn_render_pool(
+            RENDER_WORKERS, int(os.environ.get("EOSCOPE_RENDER_NICE", "10")))
+
+
+def on_reload(server):  # HUP (eoscope reload): the render pool takes the new registry too
+    if getattr(server, "eoscope_render", None):
+        server.eoscope_render.reload()
 
 
 def on_exit(server):
     from services.processing.runner import stop_spawned
 
     stop_spawned(getattr(server, "eoscope_jobs", None))
+    if getattr(server, "eoscope_render", None):
+        server.eoscope_render.stop()
     if getattr(server, "eoscope_metrics", None):
         shutil.rmtree(server.eoscope_metrics, ignore_errors=True)
 

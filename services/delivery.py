@@ -24,6 +24,11 @@ def compressible(response: WsgiResponse) -> bool:
             and (mimetype.startswith(COMPRESSED_TYPES) or mimetype.endswith(("+xml", "+json"))))
 
 
+def gzipped_tag(tag: str) -> str:
+    """The tag of the gzipped form of the representation tagged ``tag``."""
+    return f"{tag}-gzip"
+
+
 def deliver(request: Request, response: WsgiResponse) -> WsgiResponse:
     """``response`` as it should go to the client that sent ``request``."""
     if compressible(response):
@@ -32,6 +37,9 @@ def deliver(request: Request, response: WsgiResponse) -> WsgiResponse:
         if len(body) >= MIN_COMPRESSED_BYTES and "gzip" in request.accept_encodings:
             response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
             response.headers["Content-Encoding"] = "gzip"
+            tag, weak = response.get_etag()
+            if tag:  # a tag the service set: each coding its own (as Apache's mod_deflate)
+                response.set_etag(gzipped_tag(tag), weak=weak)
     if request.method in ("GET", "HEAD") and response.status_code == 200 \
             and not response.is_streamed:
         if "ETag" not in response.headers:

@@ -27,7 +27,7 @@ from services.catalogue.mep import MepCatalog
 from services.catalogue.opensearch import OpenSearchService
 from services.catalogue.stac.service import StacService
 from services.cors import add_headers, preflight
-from services.delivery import deliver
+from services.delivery import deliver, gzipped_tag
 from services.error_shapes import error_response
 from services.errors import (
     InvalidParameterValue,
@@ -41,8 +41,10 @@ from services.index.search import ProductSearch
 from services.observability import Observer, StateCollector, exposition, record_shed, register_once
 from services.ows.kvp import Params, first_repeated
 from services.ows.mapserver import MapServer
-from services.ows.service import OwsService
+from services.ows.render_pool import RenderClient
+from services.ows.service import OwsService, Renderer
 from services.ows.service import Response as OwsResponse
+from services.ows.validators import CapabilitiesCache, request_tag
 from services.processing.ogcapi import OgcApiMount
 from services.processing.service import ProcessingService
 from services.processing.wps import WpsMount
@@ -66,8 +68,11 @@ class Gateway:
         self.registry = registry_module.load(settings.layers_dir)
         self.index = ProductIndex(settings.index, create=False)
         self.live = LiveLayers(self.index)
-        self.ows = OwsService(self.registry, self.index, MapServer(settings.mapfile),
-                              settings.limits, self.live)
+        drawer: Renderer = RenderClient(settings.render_socket, settings.render_timeout) \
+            if settings.render_socket else \
+            OwsService(self.registry, self.index, MapServer(settings.mapfile), settings.limits,
+                       self.live)  # drawn by the render pool, or here (no pool: in-process)
+        self.ows = CapabilitiesCache(drawer, self._ows_state)
         self.tiles = TileService(settings.mapproxy_config, self.ows, self.live,
                                  settings.public_url)
         self.timeseries = TimeSeriesApp(TimeSeriesService(self.registry, settings.index))
@@ -278,7 +283,26 @@ class Gateway:
                 post = (request.get_data(), request.mimetype or "application/xml")
         base = self.settings.public_url or request.host_url
         online_resource = f"{base.rstrip('/')}{request.path}?"
-        return _wsgi(self.ows.handle(params, service, post, online_resource))
+        tag = request_tag(self._ows_state(), params, service, online_resource) \
+            if request.method in ("GET", "HEAD") else None
+        held = next((t for t in (tag, gzipped_tag(tag)) if request.if_none_match.contains_weak(t)),
+                    None) if tag else None
+        if held:  # the client has this answer already: known before drawing it
+            unchanged = WsgiResponse(status=304, headers={"Cache-Control": "no-cache"})
+            unchanged.set_etag(held, weak=True)
+            return unchanged
+        response = _wsgi(self.ows.handle(params, service, post, online_resource))
+        if tag and response.status_code == 200:
+            response.set_etag(tag, weak=True)
+        return response
+
+    def _ows_state(self) -> tuple:
+        """What every OWS answer depends on besides its request (services/ows/validators)."""
+        try:
+            generated = Path(self.settings.mapfile).stat().st_mtime_ns
+        except OSError:
+            generated = None
+        return self.index.version(), self.registry.fingerprint, generated
 
 
 def _bounded_body(environ: dict) -> None:

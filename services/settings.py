@@ -6,6 +6,7 @@ setting, it lives in ``layers/``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -183,6 +184,15 @@ class Settings(BaseSettings):
                                 "(below gunicorn's timeout); then 503")
     retry_after: int = Field(10, description="Retry-After seconds on 429/503")
     admission: AdmissionLimits = Field(default_factory=AdmissionLimits)
+    # the render pool (services/ows/render_pool.py, config/render.conf.py)
+    render_workers: int = Field(os.cpu_count() or 1, ge=0, description="processes that draw "
+                                "maps and coverages (MapServer), apart from the web workers; "
+                                "0: draw in the web workers")
+    render_timeout: int = Field(30, ge=1, description="seconds one map or coverage may take; "
+                                "then its process is killed and the request answered 503")
+    render_socket: Path | None = Field(None, description="the render pool's Unix socket, set "
+                                       "by the gateway's master for its workers; unset: draw "
+                                       "in-process")
     trusted_proxies: tuple[str, ...] = Field(
         (), description="addresses or networks of reverse proxies whose X-Forwarded-For names "
         "the client (admission fairness, access log); empty: the peer address is the client")

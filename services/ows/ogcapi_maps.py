@@ -1,7 +1,8 @@
 """OGC API - Maps at ``/ogcapi/collections/{layer}/map``: each WMS layer as a map, a pygeoapi
 ``map`` provider that hands a WMS 1.3.0 GetMap (CRS:84, the layer's default style or
-``styles``, ``datetime`` as TIME) to the gateway's own :class:`OwsService`, in process: the
-same MapServer styles, dates, limits and checks as ``/wms``. A WMS exception becomes a 400.
+``styles``, ``datetime`` as TIME) to the gateway's own renderer (the render pool, or
+:class:`OwsService` in process): the same MapServer styles, dates, limits and checks as
+``/wms``. A WMS exception becomes a 400.
 
 :func:`resources` is the part of pygeoapi's configuration that declares them;
 :func:`remember_ows` is how the gateway hands its OWS service to the providers (pygeoapi
@@ -13,16 +14,16 @@ from __future__ import annotations
 from pygeoapi.provider.base import BaseProvider, ProviderInvalidQueryError
 
 from services.ows.kvp import Params
-from services.ows.service import OwsService
+from services.ows.service import Renderer
 from services.registry import Registry
 from services.settings import Settings
 
 PROVIDER = "services.ows.ogcapi_maps.LayerMap"
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg"}
-_OWS: list[OwsService] = []
+_OWS: list[Renderer] = []
 
 
-def remember_ows(ows: OwsService) -> None:
+def remember_ows(ows: Renderer) -> None:
     _OWS[:] = [ows]
 
 

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import mapscript
 from lxml import etree
@@ -49,6 +50,15 @@ class Response:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+class Renderer(Protocol):
+    """What draws OWS requests: :class:`OwsService` itself, or the render pool's client
+    (:class:`services.ows.render_pool.RenderClient`)."""
+
+    def handle(self, params: Params, default_service: str = "WMS",
+               post: tuple[bytes, str] | None = None, online_resource: str | None = None
+               ) -> Response: ...
 
 
 def dialect_of(service: str, params: Params) -> Dialect:

@@ -35,7 +35,7 @@ from services.catalogue.ogcapi_records import resources as records_resources
 from services.errors import OGCException, problem_type, status_for
 from services.ows.ogcapi_maps import remember_ows
 from services.ows.ogcapi_maps import resources as maps_resources
-from services.ows.service import OwsService
+from services.ows.service import Renderer
 from services.processing import catalog as catalog_module
 from services.processing.service import ProcessingService
 from services.processing.store import Job
@@ -226,7 +226,7 @@ class OgcApiMount:
     """pygeoapi's Flask app under ``prefix``, with the fixes listed in the module docstring."""
 
     def __init__(self, settings: Settings, prefix: str = "/ogcapi",
-                 registry: Registry | None = None, ows: OwsService | None = None):
+                 registry: Registry | None = None, ows: Renderer | None = None):
         if registry is not None:
             remember_registry(str(settings.layers_dir), registry)
         if ows is not None:

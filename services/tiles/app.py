@@ -33,6 +33,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from services.errors import Dialect, OGCException, TileOutOfRange, render, render_rest
 from services.index.live import LiveLayers
 from services.ows.kvp import Params
+from services.ows.service import Renderer
 from services.ows.timeparam import contains
 from services.tiles.capabilities import edit, keep_sections
 from services.tiles.checks import (
@@ -44,7 +45,7 @@ from services.tiles.checks import (
     requested_sections,
 )
 from services.tiles.config import TIME, WEBMERCATOR
-from services.tiles.source import Renderer, register_source_type
+from services.tiles.source import register_source_type
 
 ALIAS = "EPSG:3857"           # Terrascope's tile matrix set id
 ALIAS_MATRIX = re.compile(r"^EPSG:3857:(\d+)$")

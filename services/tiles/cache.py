@@ -13,8 +13,9 @@ from mapproxy.cache.tile import Tile
 from mapproxy.config.loader import load_configuration
 from mapproxy.srs import SRS
 
+from services.ows.service import Renderer
 from services.tiles.config import WEBMERCATOR
-from services.tiles.source import Renderer, register_source_type
+from services.tiles.source import register_source_type
 
 DIMENSION = "time"  # MapProxy's key for the Time dimension in caches
 Progress = Callable[[int, int, str], None]

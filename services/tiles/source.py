@@ -7,7 +7,6 @@ no deadlock with a single worker.
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from mapproxy.client.http import HTTPClientError
@@ -18,14 +17,9 @@ from mapproxy.config.configuration.source import (
 from mapproxy.config.spec import mapproxy_yaml_spec
 
 from services.ows.kvp import Params
+from services.ows.service import Renderer
 
 SOURCE_TYPE = "eoscope"
-
-
-class Renderer(Protocol):
-    """What the source needs of the OWS service (``OwsService.handle``)."""
-
-    def handle(self, params: Params, default_service: str = "WMS"): ...
 
 
 class _Response(BytesIO):
