@@ -1,9 +1,11 @@
 """Load: N concurrent clients for T seconds across protocols against the real gateway, compared
 with one client in the same run; shows what admission control sheds and what it keeps fast.
 
-``python -m bench.load [--seconds 30] [--clients 1,4,32]`` — the benchmark archive
-(bench/common.py), the gateway under gunicorn with ``config/gunicorn.conf.py`` as shipped
-(2 workers, admission defaults) and ``EOSCOPE_TRUSTED_PROXIES=["127.0.0.1"]``, each client
+``python -m bench.load [--seconds 30] [--clients 1,4,32] [--render-workers 2,0]`` — the
+benchmark archive (bench/common.py), the gateway under gunicorn with ``config/gunicorn.conf.py``
+as shipped (2 workers, admission defaults, a render pool of ``--render-workers`` processes; with
+several sizes every phase runs once per size, ``0`` being the web workers drawing themselves,
+the baseline of the pool) and ``EOSCOPE_TRUSTED_PROXIES=["127.0.0.1"]``, each client
 naming itself with its own ``X-Forwarded-For`` (as behind a reverse proxy), so the per-client
 share applies per client and not to the whole benchmark.
 
@@ -204,30 +206,35 @@ def warm(url: str, mix: list[tuple[str, str]]) -> None:
     client.close()
 
 
-def run(seconds: float, phases: list[int]) -> dict[str, object]:
+def run(seconds: float, phases: list[int], render_workers: list[int]) -> dict[str, object]:
+    """Every phase for each render pool size (0: draw in the web workers), one gateway each."""
     load_before = os.getloadavg()
     env, mix = prepared()
     results: dict[str, object] = {"seconds": seconds, "workers": WORKERS,
-                                  "mix": [klass for klass, _ in mix], "phases": {}}
-    with gateway(env, workers=WORKERS) as url:
-        warm(url, mix)
-        for clients in phases:
-            before = shed_counts(url)
-            outcomes = drive(url, mix, clients, seconds)
-            shed = shed_counts(url) - before
-            rows = figures(outcomes)
-            results["phases"][str(clients)] = {"classes": rows, "shed": {
-                f"{k}/{r}": n for (k, r), n in shed.items()}}
-            print(table(f"{clients} client(s), {seconds:.0f} s", rows, shed, seconds),
-                  flush=True)
-    base, top = results["phases"][str(phases[0])], results["phases"][str(phases[-1])]
-    results["p99_ratio_vs_baseline"] = {
-        klass: top["classes"][klass]["p99_ms"] / base["classes"][klass]["p99_ms"]
-        for klass in top["classes"] if klass in base["classes"]
-        and base["classes"][klass]["ok"] and top["classes"][klass]["ok"]}
+                                  "mix": [klass for klass, _ in mix], "models": {}}
+    for pool in render_workers:
+        print(f"== render pool of {pool} process(es)" if pool else
+              "== no render pool: the web workers draw", flush=True)
+        results["models"][str(pool)] = model = {"phases": {}}
+        with gateway({**env, "EOSCOPE_RENDER_WORKERS": str(pool)}, workers=WORKERS) as url:
+            warm(url, mix)
+            for clients in phases:
+                before = shed_counts(url)
+                outcomes = drive(url, mix, clients, seconds)
+                shed = shed_counts(url) - before
+                rows = figures(outcomes)
+                model["phases"][str(clients)] = {"classes": rows, "shed": {
+                    f"{k}/{r}": n for (k, r), n in shed.items()}}
+                print(table(f"{clients} client(s), {seconds:.0f} s", rows, shed, seconds),
+                      flush=True)
+        base, top = model["phases"][str(phases[0])], model["phases"][str(phases[-1])]
+        model["p99_ratio_vs_baseline"] = {
+            klass: top["classes"][klass]["p99_ms"] / base["classes"][klass]["p99_ms"]
+            for klass in top["classes"] if klass in base["classes"]
+            and base["classes"][klass]["ok"] and top["classes"][klass]["ok"]}
+        print("p99 ratio, top phase over the 1-client baseline: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in model["p99_ratio_vs_baseline"].items()))
     results["load_average"] = [load_before[0], os.getloadavg()[0]]
-    print("p99 ratio, top phase over the 1-client baseline: " + ", ".join(
-        f"{k} {v:.2f}" for k, v in results["p99_ratio_vs_baseline"].items()))
     print(f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
     save("load", results)
     return results
@@ -245,8 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", default="1,4,32",
                         help="comma-separated client counts, the first is the baseline")
+    parser.add_argument("--render-workers", default="2",
+                        help="comma-separated render pool sizes to run every phase with; 0 "
+                        "draws in the web workers (the model before the pool)")
     args = parser.parse_args(argv)
-    run(args.seconds, [int(n) for n in args.clients.split(",")])
+    run(args.seconds, [int(n) for n in args.clients.split(",")],
+        [int(n) for n in args.render_workers.split(",")])
     return 0
 
 
