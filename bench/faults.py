@@ -30,7 +30,8 @@ from tests.conftest import start_gateway, stop_gateway
 
 
 def workers_of(master: int) -> set[int]:
-    """The gunicorn worker pids of ``master`` (not the job runner it also started)."""
+    """The gunicorn web worker pids of ``master`` (not the job runner or the render pool it
+    also started)."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     found = set()
     for pid in map(int, children):
@@ -38,7 +39,7 @@ def workers_of(master: int) -> set[int]:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except FileNotFoundError:
             continue
-        if b"gunicorn" in command:
+        if b"gunicorn" in command and b"render.conf.py" not in command:
             found.add(pid)
     return found
 

@@ -53,9 +53,9 @@ def on_reload(server):  # HUP (eoscope reload): the render pool takes the new re
 
 
 def on_exit(server):
-    from services.processing.runner import stop_spawned
+    from services.supervise import stop
 
-    stop_spawned(getattr(server, "eoscope_jobs", None))
+    stop(getattr(server, "eoscope_jobs", None))
     if getattr(server, "eoscope_render", None):
         server.eoscope_render.stop()
     if getattr(server, "eoscope_metrics", None):

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from services import supervise
 from services.errors import ServiceUnavailable
 from services.ows.kvp import Params
 from services.ows.service import Response
@@ -150,47 +151,32 @@ def create_app() -> RenderPool:
 
 
 class Spawned:
-    """A render pool started by :func:`spawn`: its process and its socket's folder."""
+    """A render pool started by :func:`spawn`: its supervisor and its socket's folder."""
 
-    def __init__(self, process: subprocess.Popen, folder: Path):
-        self.process, self.folder = process, folder
+    def __init__(self, supervisor: subprocess.Popen, folder: Path):
+        self.supervisor, self.folder = supervisor, folder
 
     def reload(self) -> None:
-        """New processes with the registry as it is now (gunicorn's graceful HUP)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGHUP)
+        """New processes with the registry as it is now (gunicorn's graceful HUP, passed on
+        by the supervisor)."""
+        if self.supervisor.poll() is None:
+            self.supervisor.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        supervise.stop(self.supervisor)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def spawn(workers: int, niceness: int = 0) -> Spawned:
-    """Start the pool's gunicorn as a child of the caller (the gateway's master), on a socket
-    in a fresh private folder whose path is left in ``EOSCOPE_RENDER_SOCKET`` for the web
-    workers the caller starts next. The pool stops if its parent dies. With ``niceness``, the
-    kernel gives the web workers' cheap requests the CPU first when both want it."""
+    """Start the pool's gunicorn, supervised (services/supervise.py: started again if it
+    dies, stopped with the caller), on a socket in a fresh private folder whose path is left
+    in ``EOSCOPE_RENDER_SOCKET`` for the web workers the caller (the gateway's master) starts
+    next. With ``niceness``, the kernel gives the web workers' cheap requests the CPU first
+    when both want it."""
     folder = Path(tempfile.mkdtemp(prefix="eoscope-render-"))  # mode 0700
     path = folder / "render.sock"
     os.environ["EOSCOPE_RENDER_SOCKET"] = str(path)
     command = [sys.executable, "-m", "gunicorn", "-c",
                str(PROJECT_ROOT / "config" / "render.conf.py"), "--bind", f"unix:{path}",
                "--workers", str(workers), "services.ows.render_pool:create_app()"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT,
-                               preexec_fn=lambda: _in_child(niceness))
-    return Spawned(process, folder)
-
-
-def _in_child(niceness: int) -> None:
-    """In the child before exec: SIGTERM when the parent exits (Linux ``PR_SET_PDEATHSIG``),
-    and the pool's priority lowered by ``niceness``."""
-    import ctypes
-
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    if niceness:
-        os.nice(niceness)
+    return Spawned(supervise.spawn(command, niceness, cwd=str(PROJECT_ROOT)), folder)

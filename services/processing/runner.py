@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
+from services import supervise
 from services.errors import OGCException
 from services.index.keeper import IndexKeeper
 from services.processing.context import Output
@@ -224,57 +225,26 @@ def serve(settings: Settings, stop: threading.Event, parent: int | None = None) 
 
 
 def spawn(settings: Settings | None = None) -> subprocess.Popen | None:
-    """Start the runner, supervised, as a child of the caller (the gunicorn master), unless
-    the settings say it runs on its own."""
+    """Start the runner, supervised (services/supervise.py: started again whenever it dies;
+    the new one marks the jobs the dead one was running failed and runs the queued ones), as a
+    child of the caller (the gunicorn master), unless the settings say it runs on its own."""
     settings = settings or Settings()
     if settings.jobs_runner != "spawn":
         return None
-    return subprocess.Popen([sys.executable, "-m", "services.processing.runner",
-                             "--supervise"])
-
-
-def supervise(stop: threading.Event, parent: int) -> None:
-    """Run the runner in a child process and start it again whenever it dies (a crash, an
-    OOM kill): the new one marks the jobs the dead one was running failed, and runs the
-    queued ones. Stops, with the runner, when ``parent`` is gone or on SIGTERM."""
-    command = [sys.executable, "-m", "services.processing.runner", "--with-parent"]
-    while not stop.is_set():
-        child = subprocess.Popen(command)
-        while child.poll() is None and not stop.is_set() and os.getppid() == parent:
-            stop.wait(0.5)
-        if child.poll() is None:
-            stop_spawned(child)
-            return
-        LOG.warning("the job runner exited (%s); starting another", child.returncode)
-        stop.wait(1.0)
-
-
-def stop_spawned(process: subprocess.Popen | None) -> None:
-    if process is None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return supervise.spawn([sys.executable, "-m", "services.processing.runner",
+                            "--with-parent"])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eoscope jobs", description=__doc__)
     parser.add_argument("--with-parent", action="store_true",
                         help="stop when the process that started this one exits")
-    parser.add_argument("--supervise", action="store_true",
-                        help="run the runner in a child process, restarted if it dies; stop "
-                        "when the process that started this one exits")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [jobs] %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    if args.supervise:
-        supervise(stop, os.getppid())
-    else:
-        serve(Settings(), stop, os.getppid() if args.with_parent else None)
+    serve(Settings(), stop, os.getppid() if args.with_parent else None)
     return 0
 
 

@@ -18,6 +18,7 @@ import time
 import pytest
 import requests
 
+from services import supervise
 from services.processing.store import JobStore
 from services.settings import PROJECT_ROOT
 from tests.conftest import start_gateway, stop_gateway
@@ -113,8 +114,8 @@ def test_no_runner_then_a_full_queue_then_a_restart(limited):
 def test_a_supervised_runner_is_started_again(limited):
     _api, store, env = limited
     earlier = {os.getpid(), _beating(store)}   # the fake beat, or the previous test's runner
-    supervisor = subprocess.Popen([sys.executable, "-m", "services.processing.runner",
-                                   "--supervise"], cwd=PROJECT_ROOT, env={**os.environ, **env})
+    supervisor = supervise.spawn([sys.executable, "-m", "services.processing.runner",
+                                  "--with-parent"], cwd=PROJECT_ROOT, env={**os.environ, **env})
     try:
         first = _runner_pid(store, other_than=earlier)
         os.kill(first, signal.SIGKILL)

@@ -184,12 +184,13 @@ def test_job_survives_a_killed_web_worker(gateway, api):
 
 
 def _web_workers(master: int) -> list[int]:
-    """The gunicorn workers: the master's children that run gunicorn (not the job runner)."""
+    """The gunicorn workers: the master's children that run gunicorn (not the supervisors of
+    the job runner and the render pool)."""
     children = open(f"/proc/{master}/task/{master}/children").read().split()
     workers = []
     for pid in map(int, children):
         command = open(f"/proc/{pid}/cmdline", "rb").read()
-        if b"services.processing.runner" not in command:
+        if b"services.supervise" not in command:
             workers.append(pid)
     assert workers
     return workers

@@ -40,7 +40,8 @@ def _children(pid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            state, parent = stat.rsplit(")", 1)[1].split()[:2]
+            if int(parent) == pid and state != "Z":  # a dead child not yet reaped is gone
                 found.append(int(entry.name))
     return found
 
@@ -52,11 +53,18 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def render_master(gateway_pid: int) -> int:
+    """The pool's gunicorn master (the child of its supervisor, a child of the gateway's)."""
+    supervisors = [p for p in _children(gateway_pid) if "render.conf.py" in _cmdline(p)]
+    assert len(supervisors) == 1, "the gateway's master started one render pool"
+    masters = _children(supervisors[0])
+    assert len(masters) == 1
+    return masters[0]
+
+
 def render_processes(gateway_pid: int) -> list[int]:
-    """The pool's worker processes (children of the pool's own master)."""
-    masters = [p for p in _children(gateway_pid) if "render.conf.py" in _cmdline(p)]
-    assert len(masters) == 1, "the gateway's master started one render pool"
-    return _children(masters[0])
+    """The pool's worker processes."""
+    return _children(render_master(gateway_pid))
 
 
 @contextmanager
@@ -163,3 +171,21 @@ def layer_dates(capabilities: bytes) -> str:
     return etree.fromstring(capabilities).xpath(
         "//*[local-name()='Layer'][*[local-name()='Name']='CGS_S2_NDVI']"
         "/*[local-name()='Dimension'][@name='time']/text()")[0]
+
+
+def test_a_dead_pool_is_started_again(pool_gateway):
+    url, _, process = pool_gateway
+    wait_for_pool(url)
+    master = render_master(process.pid)
+    os.kill(master, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while _children(_children_running(process.pid)) in ([], [master]):
+        assert time.monotonic() < deadline, "no new pool master"
+        time.sleep(0.2)
+    assert render_master(process.pid) != master
+    wait_for_pool(url)
+
+
+def _children_running(gateway_pid: int) -> int:
+    """The render pool's supervisor."""
+    return next(p for p in _children(gateway_pid) if "render.conf.py" in _cmdline(p))
