@@ -13,7 +13,10 @@ Passes are interleaved across the ways for each client count. Per way and count:
 load (p50, p99). In the untimed pass both ways must give the same PNG bytes for every request.
 ``--gunicorn NAME=ARGS`` adds gateways with other gunicorn settings (``GUNICORN_CMD_ARGS``,
 which override the config file), e.g. ``--gunicorn "no keep-alive=--keep-alive 0"``;
-``--front-proxy`` adds the gateway behind the shipped ``deploy/nginx-eoscope.conf``.
+``--front-proxy`` adds the gateway behind the shipped ``deploy/nginx-eoscope.conf``;
+``--without-pool`` a gateway whose web workers draw themselves (``EOSCOPE_RENDER_WORKERS=0``, the
+model before the render pool). Sixteen clients from one address need more render places than
+a lone client gets by default: run with ``EOSCOPE_ADMISSION_RENDER='[2,14]'``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ COPIES = 4  # the 26 requests of wms_getmap, 4 times a pass: 104 requests
 GATEWAY = f"gateway (gunicorn {WORKERS} workers)"
 FASTCGI = "mapserv FastCGI x2 behind nginx"
 PROXIED = "gateway behind deploy/nginx-eoscope.conf"
+UNPOOLED = "gateway without render pool"
 COMMAND = "python -m bench.wms_throughput"
 TARGET_RPS, TARGET_P99 = 1.0, 1.1
 
@@ -55,7 +59,8 @@ def targets_of(cases: list[dict[str, str]], path: str) -> list[str]:
 
 
 def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
-        gunicorn: dict[str, str] | None = None, proxy: bool = False) -> Report:
+        gunicorn: dict[str, str] | None = None, proxy: bool = False,
+        without_pool: bool = False) -> Report:
     load_before = os.getloadavg()
     settings, env = archive()
     registry = load(settings.layers_dir)
@@ -63,6 +68,8 @@ def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
                                            registry.layer(LAYERS[0])[0].grid.crs)] * COPIES
     gateways = {GATEWAY: {}, **{f"gateway, {name}": {"GUNICORN_CMD_ARGS": args}
                                 for name, args in (gunicorn or {}).items()}}
+    if without_pool:  # the web workers draw themselves (the model before the render pool)
+        gateways[UNPOOLED] = {"EOSCOPE_RENDER_WORKERS": "0"}
     log(f"wms_throughput: {len(cases)} GetMap requests a pass, clients {clients}, "
         f"{passes} timed passes per way and client count; ways: {', '.join(gateways)}, {FASTCGI}")
     urls: dict[str, str] = {}
@@ -172,10 +179,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also the gateway behind deploy/nginx-eoscope.conf")
     parser.add_argument("--gunicorn", action="append", default=[], metavar="NAME=ARGS",
                         help="also a gateway with these GUNICORN_CMD_ARGS (repeatable)")
+    parser.add_argument("--without-pool", action="store_true",
+                        help="also a gateway whose web workers draw (EOSCOPE_RENDER_WORKERS=0)")
     args = parser.parse_args(argv)
     variants = dict(v.split("=", 1) for v in args.gunicorn)
     clients = tuple(int(c) for c in args.clients.split(","))
-    print(run(args.passes, clients, variants, args.front_proxy).table())
+    print(run(args.passes, clients, variants, args.front_proxy, args.without_pool).table())
     return 0
 
 
