@@ -269,6 +269,8 @@ class OwsService:
         return kept, {coverage: date}
 
     def _wcs10_coverage(self, params: Params):
+        if dialect_of("WCS", params) is Dialect.OWS_11:
+            self._check_wcs11_size(params, self._coverage(params, "IDENTIFIER"))
         coverage = self._coverage(params, "COVERAGE")
         self._check_wcs10_size(params, coverage)
         if coverage is None:
@@ -278,6 +280,20 @@ class OwsService:
         if time:
             return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
         return params, {coverage: dates[-1] if dates else None}
+
+    def _check_wcs11_size(self, params: Params, coverage: str | None) -> None:
+        """The grid a WCS 1.1 GetCoverage's BOUNDINGBOX and GRIDOFFSETS (or the coverage's
+        resolution) make, within the limits (MapServer checks only its MAXSIZE a side)."""
+        grid = self.registry.layer(coverage)[0].grid if coverage else None
+        size = wcs.wcs11_estimated_size(params, grid.step if grid else None,
+                                        grid.crs if grid else None)
+        if size is None:
+            return
+        width, height = size
+        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
+        if max(width, height) > side or width * height > most:
+            raise RequestTooLarge(f"the coverage asked for is {width} x {height} pixels; the "
+                                  f"limits are {side} a side and {most} in all", "GridOffsets")
 
     def _check_wcs10_size(self, params: Params, coverage: str | None) -> None:
         """WIDTH/HEIGHT and the sizes RESX/RESY make of the BBOX (or of the coverage) within

@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from services.errors import (
     InvalidAxisLabel,
@@ -260,6 +260,41 @@ def wcs10_sizes(params: Params, extent: tuple[float, ...] | None, native_crs: st
         if box is not None:
             sizes[name] = abs(box[index + 2] - box[index]) / resolution
     return sizes
+
+
+def wcs11_estimated_size(params: Params, resolution: float | None, native_crs: str | None
+                         ) -> tuple[int, int] | None:
+    """The grid (width, height) of a WCS 1.1 GetCoverage: the BOUNDINGBOX (pixel centres at
+    both ends, so a pixel more than its span) over GRIDOFFSETS, in the BOUNDINGBOX's CRS and
+    axis order, as MapServer takes them; without GRIDOFFSETS, the coverage's ``resolution``
+    (in ``native_crs``). None where MapServer will refuse the request anyway (no or a
+    malformed BOUNDINGBOX, GRIDOFFSETS not two numbers, no resolution known)."""
+    parts = (params.get("BOUNDINGBOX") or "").split(",")
+    box = _box(",".join(parts[:4]))
+    if box is None or len(parts) < 5:
+        return None
+    offsets = [strict_number(v.strip()) for v in (params.get("GRIDOFFSETS") or "").split(",")]
+    if params.get("GRIDOFFSETS") is None:
+        if resolution is None or native_crs is None:
+            return None
+        try:  # the box in the coverage's CRS (the CRS's own axis order: the urn's)
+            box = Transformer.from_crs(parts[4].strip(), native_crs).transform_bounds(*box)
+        except Exception:  # noqa: BLE001 — a CRS pyproj does not know: MapServer reports it
+            return None
+        offsets = [resolution, resolution]
+    if len(offsets) != 2 or any(v is None or v == 0 for v in offsets):
+        return None
+    first, second = (math.floor(abs(box[i + 2] - box[i]) / abs(offsets[i]) + 1e-6) + 1
+                     for i in (0, 1))
+    return (second, first) if _northing_first(parts[4].strip()) else (first, second)
+
+
+def _northing_first(crs: str) -> bool:
+    """The CRS's first axis is a northing (a latitude: EPSG:4326 in its urn form)."""
+    try:
+        return CRS.from_user_input(crs).axis_info[0].direction in ("north", "south")
+    except Exception:  # noqa: BLE001 — a CRS pyproj does not know: as written
+        return False
 
 
 def wcs10_estimated_size(sizes: dict[str, float]) -> tuple[int | None, int | None]:

@@ -1,13 +1,16 @@
 """Every size the gateway estimates before work starts, against what it really returns over
 HTTP: WCS 2.0 GetCoverage (every scaling form, subsets in the coverage's CRS and in others),
-WCS 1.0 (WIDTH/HEIGHT, RESX/RESY, in another response CRS), WMS GetMap, WMTS and XYZ tiles,
-and the time series' dates and products. The estimate is computed here with the same
-framework-free estimators the checks use (services/ows/wcs.py, services/timeseries/) on the
-coverage's extent from the index; the output is read with rasterio. An estimate below the work
-is a defect; above it, within the factors docs/operators.md states (Errors and limits)."""
+WCS 1.0 (WIDTH/HEIGHT, RESX/RESY, in another response CRS), WCS 1.1 (GRIDOFFSETS), WMS
+GetMap, WMTS and XYZ tiles, and the time series' dates and products. The estimate is computed
+here with the same framework-free estimators the checks use (services/ows/wcs.py,
+services/timeseries/) on the coverage's extent from the index; the output is read with
+rasterio. An estimate below the work is a defect; above it, within the factors
+docs/operators.md states (Errors and limits)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import json
 
@@ -147,6 +150,54 @@ def test_wcs10_width_beside_a_coarse_resx_counts_in_the_pixel_limit(gateway):
         ("WIDTH", "9000"), ("HEIGHT", "9000"), ("RESX", "10"), ("RESY", "10")])
     assert response.status_code == 413
     assert b"9000 x 9000" in response.content
+
+
+def multipart_tiff_size(response: requests.Response) -> tuple[int, int]:
+    """The size of the GeoTIFF part of a WCS 1.1 multipart answer."""
+    assert response.status_code == 200, response.text[-300:]
+    message = email.message_from_bytes(
+        f"Content-Type: {response.headers['Content-Type']}\r\n\r\n".encode() +
+        response.content, policy=email.policy.HTTP)
+    tiff = next(part for part in message.iter_parts() if part.get_content_type() ==
+                "image/tiff")
+    with rasterio.MemoryFile(tiff.get_payload(decode=True)) as memory, \
+            memory.open() as dataset:
+        return dataset.width, dataset.height
+
+
+UTM = "urn:ogc:def:crs:EPSG::32631"
+WCS11_REQUESTS = {
+    "native resolution": [("BOUNDINGBOX", f"545000,5658000,545500,5658500,{UTM}")],
+    "GRIDOFFSETS": [("BOUNDINGBOX", f"545000,5658000,545500,5658500,{UTM}"),
+                    ("GRIDOFFSETS", "7,-13")],
+    "off the grid": [("BOUNDINGBOX", f"545005,5658000,545500,5658533,{UTM}"),
+                     ("GRIDOFFSETS", "10,-10")],
+    "fine": [("BOUNDINGBOX", f"545000,5658000,545500,5658500,{UTM}"),
+             ("GRIDOFFSETS", "0.5,-0.5")],
+    "lat/lon": [("BOUNDINGBOX", "51.07,3.64,51.08,3.66,urn:ogc:def:crs:EPSG::4326"),
+                ("GRIDOFFSETS", "0.00013,0.00021")],
+}
+
+
+@pytest.mark.parametrize("extra", WCS11_REQUESTS.values(), ids=WCS11_REQUESTS.keys())
+def test_wcs11_estimate_is_the_coverage_returned(gateway, extra):
+    items = [("SERVICE", "WCS"), ("VERSION", "1.1.0"), ("REQUEST", "GetCoverage"),
+             ("IDENTIFIER", NDVI), ("FORMAT", "image/tiff"), *extra]
+    grid = gateway.registry.layer(NDVI)[0].grid
+    estimate = wcs.wcs11_estimated_size(Params(tuple(items)), grid.step, grid.crs)
+    work = multipart_tiff_size(requests.get(f"{gateway.url}/ows", params=items, timeout=60))
+    assert estimate == work
+
+
+def test_wcs11_grid_offsets_count_against_the_pixel_limit(gateway):
+    """GRIDOFFSETS=0.07 over 500 m was 7143 × 7143 pixels (204 MB), below MapServer's MAXSIZE
+    a side and never checked against the pixel limit."""
+    response = requests.get(f"{gateway.url}/ows", timeout=60, params={
+        "SERVICE": "WCS", "VERSION": "1.1.0", "REQUEST": "GetCoverage", "IDENTIFIER": NDVI,
+        "FORMAT": "image/tiff", "BOUNDINGBOX": f"545000,5658000,545500,5658500,{UTM}",
+        "GRIDOFFSETS": "0.07,-0.07"})
+    assert response.status_code == 413
+    assert b"7143 x 7143" in response.content and b"ExceptionReport" in response.content
 
 
 @pytest.mark.parametrize("version, crs, bbox, width, height", [
