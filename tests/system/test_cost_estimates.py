@@ -13,6 +13,7 @@ import email
 import email.policy
 import io
 import json
+import re
 
 import pytest
 import rasterio
@@ -251,3 +252,26 @@ def test_time_series_dates_and_products_are_the_estimates(gateway):
         assert point.estimate <= 2 * len(gateway.index.layer_dates(NDVI)) * 2
     finally:
         service.close()
+
+
+def test_catalogue_pages_are_their_page_sizes(gateway):
+    """A search's cost is its page: what OpenSearch ``count``, STAC ``limit`` (at most 1000)
+    and CSW ``maxRecords`` (at most 10, pycsw's page) allow, never more; a download's is the
+    file's length the catalogue gives (tests/system/test_download.py)."""
+    collection = "urn:eop:VITO:TERRASCOPE_S2_TOC_V2"
+    for count, start in ((1, 1), (4, 1), (4, 5), (1000, 1)):
+        document = requests.get(f"{gateway.url}/catalogue/products", timeout=60, params={
+            "collection": collection, "count": count, "startIndex": start}).json()
+        assert len(document["features"]) == min(count, document["totalResults"] - start + 1)
+    for limit in (2, 5000):
+        document = requests.get(f"{gateway.url}/stac/search", params={"limit": limit},
+                                timeout=60).json()
+        assert len(document["features"]) == min(limit, 1000, document["numberMatched"])
+    for records in (3, 50):
+        body = requests.get(f"{gateway.url}/csw", timeout=60, params={
+            "service": "CSW", "version": "2.0.2", "request": "GetRecords",
+            "typeNames": "csw:Record", "resultType": "results", "elementSetName": "brief",
+            "maxRecords": records}).text
+        matched = int(re.search(r'numberOfRecordsMatched="(\d+)"', body)[1])
+        returned = int(re.search(r'numberOfRecordsReturned="(\d+)"', body)[1])
+        assert returned == min(records, 10, matched)
