@@ -84,10 +84,10 @@ PROCESS_METADATA = {
 }
 
 
-HISTOGRAM_BLOCK = 65536   # np.histogram bins equal bins this many values at a time
+HISTOGRAM_BLOCK = 65536   # np.histogram counts equal bins this many values at a time
 # what each value of a block holds there: the in-range masks, its float64 copy, the scaled
 # copy, the int64 bin indices and their corrections (43 bytes measured, numpy 2.4;
-# tests/unit/test_cost_estimates.py)
+# tests/unit/test_process_and_series_estimates.py)
 BYTES_A_BLOCK_VALUE = 48
 
 

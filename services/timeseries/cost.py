@@ -3,7 +3,7 @@ read. Each product of each date is read over at most the rectangles of the geome
 (one per polygon, or per cluster of a MultiPolygon's parts), once for the layer's band and once
 more for its scene mask; the reader stops early where a date's first products already hold
 every pixel, and reads only the part of a rectangle a product covers, so it reads no more
-(tests/unit/test_cost_estimates.py checks it against the pixels really read)."""
+(tests/unit/test_process_and_series_estimates.py checks it against the pixels really read)."""
 
 from __future__ import annotations
 

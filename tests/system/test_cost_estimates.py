@@ -231,7 +231,7 @@ def test_time_series_dates_and_products_are_the_estimates(gateway):
     """What the estimate counts — the dates and the products of each — is what the answer
     holds (provenance names the products read; the reader may stop before a date's last
     product, never read one the estimate left out). The pixels read are checked against
-    the estimate in tests/unit/test_cost_estimates.py."""
+    the estimate in tests/unit/test_process_and_series_estimates.py."""
     service = TimeSeriesService(gateway.registry, gateway.settings.index)
     try:
         layer = service.table.resolve(NDVI)
