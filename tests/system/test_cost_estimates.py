@@ -39,6 +39,12 @@ def tiff_size(response: requests.Response) -> tuple[int, int]:
         return dataset.width, dataset.height
 
 
+def show(kind: str, estimate: tuple[int, int], work: tuple[int, int]) -> None:
+    """The factor a side, printed for ``pytest -s`` (the figures docs/operators.md gives)."""
+    print(f"estimate ÷ work, {kind}: " + " × ".join(
+        f"{e / w:.3f}" for e, w in zip(estimate, work, strict=True)))
+
+
 def close_above(estimate: tuple[int, int], work: tuple[int, int]) -> bool:
     """Each axis estimated at least as large, and at most 3 % + 2 pixels larger: MapServer
     rounds a fractional size down or to the nearest, the estimate up; a SCALEEXTENT's
@@ -109,6 +115,7 @@ WCS20_REQUESTS = {
 def test_wcs20_estimate_is_the_coverage_returned(gateway, items):
     estimate = wcs20_estimate(gateway, items)
     work = tiff_size(requests.get(f"{gateway.url}/ows", params=items, timeout=60))
+    show(f"WCS 2.0 {dict(items).get('COVERAGEID')} {items[5:]}", estimate, work)
     assert close_above(estimate, work), (estimate, work)
 
 
@@ -139,6 +146,7 @@ def test_wcs10_estimate_is_the_coverage_returned(gateway, extra):
     estimate = wcs.wcs10_estimated_size(wcs.wcs10_sizes(Params(tuple(items)), extent,
                                                         grid.crs))
     work = tiff_size(requests.get(f"{gateway.url}/ows", params=items, timeout=60))
+    show(f"WCS 1.0 {extra}", estimate, work)
     assert close_above(estimate, work), (estimate, work)
 
 
@@ -187,6 +195,7 @@ def test_wcs11_estimate_is_the_coverage_returned(gateway, extra):
     grid = gateway.registry.layer(NDVI)[0].grid
     estimate = wcs.wcs11_estimated_size(Params(tuple(items)), grid.step, grid.crs)
     work = multipart_tiff_size(requests.get(f"{gateway.url}/ows", params=items, timeout=60))
+    show(f"WCS 1.1 {extra}", estimate, work)
     assert estimate == work
 
 

@@ -68,7 +68,8 @@ def test_time_series_estimate_bounds_the_pixels_read(series, name):
         read = sum(r.pixels_read for r in results)
         assert [r.date for r in results] == sorted(plan.by_date), kind   # every date counted
         assert read > 0, kind
-        assert read <= plan.estimate <= SERIES_FACTOR * read, (kind, plan.estimate, read)
+        assert within(plan.estimate, read, SERIES_FACTOR, f"time series {name} {kind}"), \
+            (kind, plan.estimate, read)
 
 
 def test_time_series_estimate_counts_a_polygon_beyond_the_archive(series):
@@ -79,7 +80,8 @@ def test_time_series_estimate_counts_a_polygon_beyond_the_archive(series):
     shapes = [box(x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0))]
     plan = service.plan(layer, shapes, ALL_TIME)
     read = sum(r.pixels_read for r in service.compute(layer, shapes, ALL_TIME, _summary))
-    assert 0 < read <= plan.estimate <= 9 * 2 * read   # 3 × 3 the archive, band and mask
+    # 3 × 3 the archive, band and mask
+    assert within(plan.estimate, read, 9 * 2, "time series, a polygon 3 × 3 the archive")
 
 
 # -- processes -----------------------------------------------------------------------------
@@ -128,7 +130,9 @@ def size_of(result: Output) -> tuple[int, int]:
         return dataset.width, dataset.height
 
 
-def within(estimate: float, work: float, factor: float) -> bool:
+def within(estimate: float, work: float, factor: float, kind: str = "") -> bool:
+    """``work`` ≤ ``estimate`` ≤ ``factor`` × ``work``; the factor printed (``pytest -s``)."""
+    print(f"estimate ÷ work, {kind}: {estimate / work:.3f}")
     return work <= estimate <= factor * work
 
 
@@ -151,7 +155,7 @@ def test_composite_and_extract_plans_are_their_runs(processes, bbox):
         # the composite the runner stacks: dates × pixels, max_composite_values' estimate
         assert work.width * work.height * len(work.dates) == \
             meter.tasks * work.width * work.height
-        assert within(memory, meter.peak, MEMORY_FACTOR), (process_id, memory, meter.peak)
+        assert within(memory, meter.peak, MEMORY_FACTOR, f"{process_id} {bbox} task memory")
 
 
 def test_change_plan_is_its_run(processes):
@@ -161,7 +165,7 @@ def test_change_plan_is_its_run(processes):
         "before_end": "2018-06-15", "after_start": "2018-06-16", "after_end": "2018-12-31"})
     assert size_of(result) == (work.after.width, work.after.height)
     assert meter.tasks == len(work.before.dates) + len(work.after.dates)
-    assert within(memory, meter.peak, MEMORY_FACTOR)
+    assert within(memory, meter.peak, MEMORY_FACTOR, "change task memory")
 
 
 @pytest.mark.parametrize("bbox", [SMALL, LARGE])
@@ -171,7 +175,7 @@ def test_biophysical_plan_is_its_run(processes, bbox):
         "bbox": bbox, "date": index.dates("TERRASCOPE_S2_TOC_V2")[-1]})
     assert size_of(result) == (work.width, work.height)
     assert meter.tasks == 1
-    assert within(memory, meter.peak, 1.5), (memory, meter.peak)
+    assert within(memory, meter.peak, 1.5, f"biophysical {bbox} task memory")
 
 
 @pytest.mark.parametrize("collection, band", [("TERRASCOPE_S2_NDVI_V2", "NDVI"),
@@ -186,7 +190,7 @@ def test_histogram_plan_is_its_run(processes, collection, band):
                   for _name, path, _index in work.files)
     assert meter.tasks == result["products"] == len(work.files) > 0
     assert sum(result["counts"]) == planned   # the max_process_pixels estimate, exactly
-    assert within(memory, meter.peak, 1.5), (memory, meter.peak)
+    assert within(memory, meter.peak, 1.5, f"histogram {collection} task memory")
 
 
 def test_zonal_statistics_plan_bounds_what_its_tasks_read(processes, series):
@@ -203,4 +207,4 @@ def test_zonal_statistics_plan_bounds_what_its_tasks_read(processes, series):
     layer = service.table.resolve("CGS_S2_NDVI")
     read = sum(r.pixels_read for shape in shapes
                for r in service.compute(layer, [shape], ALL_TIME, _summary))
-    assert within(work.pixels_read, read, SERIES_FACTOR)
+    assert within(work.pixels_read, read, SERIES_FACTOR, "zonal-statistics pixels read")
