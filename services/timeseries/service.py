@@ -161,7 +161,7 @@ class TimeSeriesService:
                             mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
         work = SeriesPlan(grid, pixels, by_date, cost.pixels_read(pixels, by_date,
-                                                                  mask is not None))
+                                                                  mask is not None, grid))
         self._check_cost(work)
         return work
 

@@ -16,17 +16,20 @@ import rasterio
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from services.index import ProductIndex
+from services.demo import DemoSpec, generate
+from services.index import ProductIndex, ingest
 from services.index.search import ProductSearch
 from services.processing import catalog
 from services.processing.context import Context, Output
 from services.registry import load
-from services.settings import Limits
+from services.settings import PROJECT_ROOT, Limits
 from services.timeseries import TimeSeriesLimits, TimeSeriesService
 from services.timeseries.params import DateRange
 from services.timeseries.service import _summary
 
 ALL_TIME = DateRange(date(1970, 1, 1), date(2099, 12, 31))
+OVERLAP = DemoSpec(seed=3, size_km=2.0, dates=3, start=date(2018, 5, 1), end=date(2018, 7, 31),
+                   overlap=True)
 SERIES_LAYERS = ("CGS_S2_NDVI", "CGS_S1_GRD_SIGMA0_VV", "PROBAV_S1_TOC_333M_NDVI",
                  "CGS_S3_SY_2_V10_NDVI", "CGS_S5P_NO2")
 SERIES_FACTOR = 3.0      # estimate / pixels read, for geometries inside the archive
@@ -72,16 +75,44 @@ def test_time_series_estimate_bounds_the_pixels_read(series, name):
             (kind, plan.estimate, read)
 
 
-def test_time_series_estimate_counts_a_polygon_beyond_the_archive(series):
-    """Its rectangle's part outside every product is counted too: conservative there."""
+def test_time_series_estimate_leaves_out_what_no_product_covers(series):
+    """A polygon 3 × 3 the archive: only the part of its rectangle each product's footprint
+    meets is counted for that product."""
     service, index = series
     layer = service.table.resolve("CGS_S2_NDVI")
     x0, y0, x1, y1 = index.extent(layer.collection.id)
     shapes = [box(x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0))]
     plan = service.plan(layer, shapes, ALL_TIME)
     read = sum(r.pixels_read for r in service.compute(layer, shapes, ALL_TIME, _summary))
-    # 3 × 3 the archive, band and mask
-    assert within(plan.estimate, read, 9 * 2, "time series, a polygon 3 × 3 the archive")
+    assert within(plan.estimate, read, SERIES_FACTOR, "time series, a polygon 3 × 3 the archive")
+
+
+@pytest.fixture(scope="module")
+def overlapping(tmp_path_factory):
+    """Two Sentinel-2 tiles that overlap (31UES and 31UFS): two products a date."""
+    root = tmp_path_factory.mktemp("overlap-estimates")
+    generate(root / "archive", OVERLAP)
+    registry = load(PROJECT_ROOT / "layers")
+    index = ProductIndex(root / "index.sqlite")
+    ingest(root / "archive", registry, index, root / "derived")
+    service = TimeSeriesService(registry, index.path)
+    yield service, index
+    service.close()
+
+
+def test_time_series_estimate_bounds_reads_where_tiles_overlap(overlapping):
+    service, index = overlapping
+    layer = service.table.resolve("CGS_S2_NDVI")
+    x0, y0, x1, y1 = extent = index.extent(layer.collection.id)
+    shapes = {**shapes_in(extent), "across the tiles' edge": [
+        box(x0 + (x1 - x0) * .4, y0 + (y1 - y0) * .3, x0 + (x1 - x0) * .6,
+            y0 + (y1 - y0) * .7)]}
+    for kind, geometries in shapes.items():
+        plan = service.plan(layer, geometries, ALL_TIME)
+        read = sum(r.pixels_read for r in service.compute(layer, geometries, ALL_TIME,
+                                                          _summary))
+        assert max(len(s) for s in plan.by_date.values()) == 2
+        assert within(plan.estimate, read, SERIES_FACTOR, f"time series, overlap, {kind}")
 
 
 # -- processes -----------------------------------------------------------------------------
