@@ -99,7 +99,7 @@ class OwsService:
             try:
                 as_kvp = wcs_xml.getcoverage_kvp(post[0])
             except OGCException as error:
-                rendered = render(error, Dialect.OWS_20)
+                rendered = render(error, wcs_xml.error_dialect(post[0]))
                 return Response(rendered.status, rendered.content_type, rendered.body)
             if as_kvp is not None:  # an XML GetCoverage takes the KVP path: dates, limits
                 params, post = as_kvp, None

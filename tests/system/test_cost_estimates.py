@@ -284,3 +284,20 @@ def test_catalogue_pages_are_their_page_sizes(gateway):
         matched = int(re.search(r'numberOfRecordsMatched="(\d+)"', body)[1])
         returned = int(re.search(r'numberOfRecordsReturned="(\d+)"', body)[1])
         assert returned == min(records, 10, matched)
+
+
+def test_wcs1_getcoverage_in_xml_is_not_offered(gateway):
+    """A WCS 1.1 GetCoverage posted as XML reached MapServer with its GridOffsets never
+    estimated (0.07 m over 500 m: a 204 MB answer); WCS 1.x is KVP only."""
+    body = f"""<GetCoverage xmlns="http://www.opengis.net/wcs/1.1"
+      xmlns:ows="http://www.opengis.net/ows/1.1" service="WCS" version="1.1.0">
+      <ows:Identifier>{NDVI}</ows:Identifier>
+      <DomainSubset><ows:BoundingBox crs="{UTM}"><ows:LowerCorner>545000 5658000</ows:LowerCorner>
+        <ows:UpperCorner>545500 5658500</ows:UpperCorner></ows:BoundingBox></DomainSubset>
+      <Output format="image/tiff"><GridCRS><GridBaseCRS>{UTM}</GridBaseCRS>
+        <GridOffsets>0.07 -0.07</GridOffsets></GridCRS></Output></GetCoverage>"""
+    response = requests.post(f"{gateway.url}/ows", data=body.encode(), timeout=60,
+                             headers={"Content-Type": "application/xml"})
+    assert response.status_code == 501
+    assert b'exceptionCode="OperationNotSupported"' in response.content
+    assert b"opengis.net/ows/1.1" in response.content
