@@ -92,6 +92,7 @@ class Plan:
     end: str
     layers_dir: str
     index: str
+    pixels_read: int = 0   # estimated, all features' tasks (services/timeseries/cost.py)
 
 
 def plan(inputs: dict, context: Context) -> Plan:
@@ -113,8 +114,11 @@ def plan(inputs: dict, context: Context) -> Plan:
                      for i, member in enumerate(members))
     if context.layers_dir is None:
         raise InvalidParameterValue("no layer registry folder to read on the workers", "layer")
+    # each feature's task within the time series' cost limit: refused now, not as a failed job
+    series = _service(str(context.layers_dir), str(context.search.path))
+    pixels_read = sum(series.plan(layer, [shape], span).estimate for shape in shapes)
     return Plan(layer.name, features, span.start.isoformat(), span.end.isoformat(),
-                str(context.layers_dir), str(context.search.path))
+                str(context.layers_dir), str(context.search.path), pixels_read)
 
 
 def run(work: Plan, context: Context) -> dict:

@@ -38,6 +38,7 @@ class Source:
     crs: str
     path: str
     mask_path: str | None
+    bounds: tuple[float, float, float, float] | None = None   # the footprint's, lon/lat
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,12 @@ class SeriesCatalog:
         by_date: dict[str, list[Source]] = {}
         seen: set[tuple[str, str, str]] = set()
         for day, name, platform, time, tile, crs, footprint, path, mask_path in rows:
-            if (platform, time, tile) in seen or not wanted.intersects(wkb.loads(footprint)):
+            if (platform, time, tile) in seen:
+                continue
+            outline = wkb.loads(footprint)
+            if not wanted.intersects(outline):
                 continue
             seen.add((platform, time, tile))
-            by_date.setdefault(day, []).append(Source(name, crs, path, mask_path))
+            by_date.setdefault(day, []).append(Source(name, crs, path, mask_path,
+                                                      outline.bounds))
         return by_date

@@ -6,7 +6,6 @@ the gateway adapts it to WSGI.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.ows import exception_image, featureinfo, live, onepixel, unreadable, wcs, wcs_xml
 from services.ows.fixes import wcs10_origin_at_pixel_centre, wcs20_exact_grid
-from services.ows.kvp import Params, strict_number
+from services.ows.kvp import Params
 from services.ows.mapserver import MapServer, MapServerResponse, NoResponse, Tweak
 from services.ows.reports import clean_report
 from services.ows.timeparam import latest_of, select
@@ -110,7 +109,7 @@ class OwsService:
             try:
                 as_kvp = wcs_xml.getcoverage_kvp(post[0])
             except OGCException as error:
-                rendered = render(error, Dialect.OWS_20)
+                rendered = render(error, wcs_xml.error_dialect(post[0]))
                 return Response(rendered.status, rendered.content_type, rendered.body)
             if as_kvp is not None:  # an XML GetCoverage takes the KVP path: dates, limits
                 params, post = as_kvp, None
@@ -280,6 +279,8 @@ class OwsService:
         return kept, {coverage: date}
 
     def _wcs10_coverage(self, params: Params):
+        if dialect_of("WCS", params) is Dialect.OWS_11:
+            self._check_wcs11_size(params, self._coverage(params, "IDENTIFIER"))
         coverage = self._coverage(params, "COVERAGE")
         self._check_wcs10_size(params, coverage)
         if coverage is None:
@@ -290,46 +291,36 @@ class OwsService:
             return params.without("TIME"), {coverage: select(time, dates).dates[-1]}
         return params, {coverage: dates[-1] if dates else None}
 
+    def _check_wcs11_size(self, params: Params, coverage: str | None) -> None:
+        """The grid a WCS 1.1 GetCoverage's BOUNDINGBOX and GRIDOFFSETS (or the coverage's
+        resolution) make, within the limits (MapServer checks only its MAXSIZE a side)."""
+        grid = self.registry.layer(coverage)[0].grid if coverage else None
+        size = wcs.wcs11_estimated_size(params, grid.step if grid else None,
+                                        grid.crs if grid else None)
+        if size is None:
+            return
+        width, height = size
+        side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
+        if max(width, height) > side or width * height > most:
+            raise RequestTooLarge(f"the coverage asked for is {width} x {height} pixels; the "
+                                  f"limits are {side} a side and {most} in all", "GridOffsets")
+
     def _check_wcs10_size(self, params: Params, coverage: str | None) -> None:
         """WIDTH/HEIGHT and the sizes RESX/RESY make of the BBOX (or of the coverage) within
-        the limits: each one, since MapServer may take either."""
+        the limits: each one, and the largest of each axis in the pixel limit, since MapServer
+        may take either (it takes WIDTH/HEIGHT when both are given)."""
         side, most = self.limits.max_coverage_side, self.limits.max_coverage_pixels
-        sizes = {name: params.integer(name) for name in ("WIDTH", "HEIGHT")}
+        facts = self.live.facts().get(coverage) if coverage else None
+        sizes = wcs.wcs10_sizes(params, facts.extent if facts else None,
+                                self.registry.layer(coverage)[0].grid.crs if coverage else None)
         for name, value in sizes.items():
-            if value is not None and value <= 0:
-                raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
-            if value is not None and value > side:
-                raise RequestTooLarge(f"{name}={value} is more than {side}", name)
-        for name, value in self._wcs10_resolution_sizes(params, coverage).items():
             if not value <= side:  # also inf, for RESX=1e-320
-                raise RequestTooLarge(f"{name}={params.get(name, '')[:40]} makes {value:.0f}"
-                                      f" pixels, more than {side}", name)
-            sizes["WIDTH" if name == "RESX" else "HEIGHT"] = math.ceil(value)
-        width, height = sizes["WIDTH"], sizes["HEIGHT"]
+                made = f"{name}={value} is" if name in ("WIDTH", "HEIGHT") else \
+                    f"{name}={params.get(name, '')[:40]} makes {value:.0f} pixels,"
+                raise RequestTooLarge(f"{made} more than {side}", name)
+        width, height = wcs.wcs10_estimated_size(sizes)
         if width and height and width * height > most:
             raise RequestTooLarge(f"{width} x {height} pixels is more than {most}", "WIDTH")
-
-    def _wcs10_resolution_sizes(self, params: Params, coverage: str | None
-                                ) -> dict[str, float]:
-        """RESX/RESY → the pixels they make of the BBOX (or of the coverage's extent)."""
-        facts = self.live.facts().get(coverage) if coverage else None
-        bbox = _bbox(params.get("BBOX"))
-        if params.get("BBOX") is not None and bbox is None:
-            raise InvalidParameterValue(f"BBOX must be minx,miny,maxx,maxy, got "
-                                        f"'{params.get('BBOX', '')[:60]}'", "BBOX")
-        bbox = bbox or (facts.extent if facts else None)
-        sizes = {}
-        for index, name in ((0, "RESX"), (1, "RESY")):
-            text = params.get(name)
-            if text is None:
-                continue
-            resolution = strict_number(text)
-            if resolution is None or resolution <= 0:
-                raise InvalidParameterValue(f"{name} must be a positive number, got "
-                                            f"'{text[:40]}'", name)
-            if bbox is not None:
-                sizes[name] = abs(bbox[index + 2] - bbox[index]) / resolution
-        return sizes
 
 
 def _answer(result: MapServerResponse, headers: list[tuple[str, str]],
@@ -348,14 +339,6 @@ def _answer(result: MapServerResponse, headers: list[tuple[str, str]],
         body = corrected(body)
     return Response(status, result.content_type, body,
                     tuple(headers) + tuple(result.headers.items()))
-
-
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """A BBOX's four numbers, or None if it has not four numbers (MapServer reports it)."""
-    values = [strict_number(v.strip()) for v in (text or "").split(",")]
-    if len(values) < 4 or any(v is None for v in values[:4]):
-        return None
-    return values[0], values[1], values[2], values[3]
 
 
 def _check_request(params: Params, post: tuple[bytes, str] | None) -> None:

@@ -3,12 +3,13 @@ them) and the output size (checked against our limits before any work starts).""
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from services.errors import (
     InvalidAxisLabel,
@@ -101,16 +102,27 @@ def check_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],
     """Estimate the output grid, with every scaling form (SCALEFACTOR, SCALEAXES, SCALESIZE,
     SCALEEXTENT), and refuse it (413) if it exceeds the limits, or if it is one pixel wide or
     high (below)."""
-    native = _subset_size(params, subsets, extent, resolution, native_crs)
-    width, height = output_size(params, native)
+    exact = output_size(params, _subset_size(params, subsets, extent, resolution, native_crs))
     if not any(s.high is None for s in subsets if not s.is_time):
-        _check_not_one_pixel(width, height)
+        _check_not_one_pixel(*exact)
+    width, height = _whole(exact[0]), _whole(exact[1])
     pixels = width * height
     if max(width, height) > limits.max_coverage_side or pixels > limits.max_coverage_pixels:
         raise RequestTooLarge(
-            f"the coverage asked for is {width:.0f} x {height:.0f} pixels; the limits are "
+            f"the coverage asked for is {width} x {height} pixels; the limits are "
             f"{limits.max_coverage_side} a side and {limits.max_coverage_pixels} in all",
             "subset")
+
+
+def estimated_size(params: Params, subsets: list[Subset], extent: tuple[float, ...],
+                   resolution: float, native_crs: str) -> tuple[int, int]:
+    """The output (width, height) in pixels a GetCoverage is estimated to make, before any
+    work: the subset of the coverage's ``extent`` (snapped to its grid of ``resolution`` in
+    ``native_crs``) and every scaling form. At least the size MapServer writes (tests/system/
+    test_cost_estimates.py checks it, with the factor docs/operators.md states)."""
+    width, height = output_size(params, _subset_size(params, subsets, extent, resolution,
+                                                     native_crs))
+    return _whole(width), _whole(height)
 
 
 def _check_not_one_pixel(width: float, height: float) -> None:
@@ -196,11 +208,112 @@ def _subset_size(params: Params, subsets: list[Subset], extent: tuple[float, ...
         code = crs.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
         try:
             to_native = Transformer.from_crs(f"EPSG:{code}", native_crs, always_xy=True)
-            (x0, x1), (y0, y1) = to_native.transform(bounds["x"], bounds["y"])
+            # the box round the subset's edges (not its two corners: a rotated grid's
+            # diagonal can be the short one)
+            x0, y0, x1, y1 = to_native.transform_bounds(bounds["x"][0], bounds["y"][0],
+                                                        bounds["x"][1], bounds["y"][1])
             bounds = {"x": [x0, x1], "y": [y0, y1]}
         except Exception:  # noqa: BLE001 — a CRS pyproj does not know (MapServer may)
-            # MapServer clips a subset to the coverage: the whole of it is an upper bound
             bounds = {"x": [minx, maxx], "y": [miny, maxy]}
-    width = abs(bounds["x"][1] - bounds["x"][0]) / resolution
-    height = abs(bounds["y"][1] - bounds["y"][0]) / resolution
-    return max(width, 1.0), max(height, 1.0)
+    # MapServer clips a subset to the coverage: what lies outside costs nothing
+    x0, x1 = max(min(bounds["x"]), minx), min(max(bounds["x"]), maxx)
+    y0, y1 = max(min(bounds["y"]), miny), min(max(bounds["y"]), maxy)
+    return max((x1 - x0) / resolution, 1.0), max((y1 - y0) / resolution, 1.0)
+
+
+# -- WCS 1.0 -------------------------------------------------------------------------------
+
+
+def wcs10_sizes(params: Params, extent: tuple[float, ...] | None, native_crs: str | None
+                ) -> dict[str, float]:
+    """Each output size a WCS 1.0 GetCoverage names: ``WIDTH``, ``HEIGHT``, and the sizes
+    ``RESX``/``RESY`` make of the BBOX (or of the coverage's ``extent``, in ``native_crs``)
+    in the response CRS (``RESPONSE_CRS``, else ``CRS``), whose units the resolutions are in.
+    A size that is not positive is InvalidParameterValue."""
+    sizes: dict[str, float] = {}
+    for name in ("WIDTH", "HEIGHT"):
+        value = params.integer(name)
+        if value is not None and value <= 0:
+            raise InvalidParameterValue(f"{name} must be positive, got {value}", name)
+        if value is not None:
+            sizes[name] = value
+    box = _box(params.get("BBOX"))
+    if params.get("BBOX") is not None and box is None:
+        raise InvalidParameterValue(f"BBOX must be minx,miny,maxx,maxy, got "
+                                    f"'{params.get('BBOX', '')[:60]}'", "BBOX")
+    crs = params.get("CRS") if box else native_crs
+    box = box or extent
+    response_crs = params.get("RESPONSE_CRS")
+    if box is not None and crs and response_crs and response_crs.upper() != crs.upper():
+        try:
+            box = Transformer.from_crs(crs, response_crs, always_xy=True).transform_bounds(*box)
+        except Exception:  # noqa: BLE001 — a CRS pyproj does not know: MapServer reports it
+            pass
+    for index, name in ((0, "RESX"), (1, "RESY")):
+        text = params.get(name)
+        if text is None:
+            continue
+        resolution = strict_number(text)
+        if resolution is None or resolution <= 0:
+            raise InvalidParameterValue(f"{name} must be a positive number, got "
+                                        f"'{text[:40]}'", name)
+        if box is not None:
+            sizes[name] = abs(box[index + 2] - box[index]) / resolution
+    return sizes
+
+
+def wcs11_estimated_size(params: Params, resolution: float | None, native_crs: str | None
+                         ) -> tuple[int, int] | None:
+    """The grid (width, height) of a WCS 1.1 GetCoverage: the BOUNDINGBOX (pixel centres at
+    both ends, so a pixel more than its span) over GRIDOFFSETS, in the BOUNDINGBOX's CRS and
+    axis order, as MapServer takes them; without GRIDOFFSETS, the coverage's ``resolution``
+    (in ``native_crs``). None where MapServer will refuse the request anyway (no or a
+    malformed BOUNDINGBOX, GRIDOFFSETS not two numbers, no resolution known)."""
+    parts = (params.get("BOUNDINGBOX") or "").split(",")
+    box = _box(",".join(parts[:4]))
+    if box is None or len(parts) < 5:
+        return None
+    offsets = [strict_number(v.strip()) for v in (params.get("GRIDOFFSETS") or "").split(",")]
+    if params.get("GRIDOFFSETS") is None:
+        if resolution is None or native_crs is None:
+            return None
+        try:  # the box in the coverage's CRS (the CRS's own axis order: the urn's)
+            box = Transformer.from_crs(parts[4].strip(), native_crs).transform_bounds(*box)
+        except Exception:  # noqa: BLE001 — a CRS pyproj does not know: MapServer reports it
+            return None
+        offsets = [resolution, resolution]
+    if len(offsets) != 2 or any(v is None or v == 0 for v in offsets):
+        return None
+    first, second = (math.floor(abs(box[i + 2] - box[i]) / abs(offsets[i]) + 1e-6) + 1
+                     for i in (0, 1))
+    return (second, first) if _northing_first(parts[4].strip()) else (first, second)
+
+
+def _northing_first(crs: str) -> bool:
+    """The CRS's first axis is a northing (a latitude: EPSG:4326 in its urn form)."""
+    try:
+        return CRS.from_user_input(crs).axis_info[0].direction in ("north", "south")
+    except Exception:  # noqa: BLE001 — a CRS pyproj does not know: as written
+        return False
+
+
+def wcs10_estimated_size(sizes: dict[str, float]) -> tuple[int | None, int | None]:
+    """The output (width, height) of :func:`wcs10_sizes`: MapServer takes WIDTH/HEIGHT when
+    given, else RESX/RESY; the larger of the two on each axis is never below what it writes
+    (a size RESX/RESY make is rounded up)."""
+    width = max((_whole(sizes[n]) for n in ("WIDTH", "RESX") if n in sizes), default=None)
+    height = max((_whole(sizes[n]) for n in ("HEIGHT", "RESY") if n in sizes), default=None)
+    return width, height
+
+
+def _whole(size: float) -> int:
+    """A size in pixels rounded up (not for a float's last bit: 200.0000000001 is 200)."""
+    return math.ceil(size - 1e-6) if math.isfinite(size) else 2 ** 62
+
+
+def _box(text: str | None) -> tuple[float, float, float, float] | None:
+    """A BBOX's four numbers, or None if it has not four numbers (MapServer reports it)."""
+    values = [strict_number(v.strip()) for v in (text or "").split(",")]
+    if len(values) < 4 or any(v is None for v in values[:4]):
+        return None
+    return values[0], values[1], values[2], values[3]

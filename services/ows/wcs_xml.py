@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from services.errors import InvalidEncodingSyntax, OperationNotSupported
+from services.errors import Dialect, InvalidEncodingSyntax, OperationNotSupported
 from services.ows.kvp import Params
 
 WCS = "http://www.opengis.net/wcs/2.0"
+WCS_1 = ("http://www.opengis.net/wcs", "http://www.opengis.net/wcs/1.1",
+         "http://www.opengis.net/wcs/1.1.1")
 SCALING = "http://www.opengis.net/wcs/scaling/1.0"
 CRS = "http://www.opengis.net/wcs/crs/1.0"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -36,13 +38,27 @@ def _text(element: etree._Element, namespace: str, name: str, required: bool = T
     return found.text.strip()
 
 
+def error_dialect(body: bytes) -> Dialect:
+    """The exception shape an XML WCS request's errors take: its version's."""
+    head = body[:4000]
+    if b"opengis.net/wcs/1.1" in head:
+        return Dialect.OWS_11
+    return Dialect.WCS_100 if b'"http://www.opengis.net/wcs"' in head else Dialect.OWS_20
+
+
 def getcoverage_kvp(body: bytes) -> Params | None:
-    """The KVP form of a WCS 2.0 XML GetCoverage; None if ``body`` is another request."""
+    """The KVP form of a WCS 2.0 XML GetCoverage; None if ``body`` is another request. A WCS
+    1.0 or 1.1 GetCoverage is OperationNotSupported."""
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError:
         return None  # MapServer's path reports it (InvalidEncodingSyntax)
-    if _local(root) != (WCS, "GetCoverage"):
+    namespace, name = _local(root)
+    if name == "GetCoverage" and namespace in WCS_1:
+        # its size (GridOffsets, a GridEnvelope) would reach MapServer unestimated
+        raise OperationNotSupported("a WCS 1.0 or 1.1 GetCoverage is offered as KVP (GET) "
+                                    "only; in XML, send a WCS 2.0 GetCoverage", "request")
+    if (namespace, name) != (WCS, "GetCoverage"):
         return None
     pairs = [("SERVICE", "WCS"), ("VERSION", root.get("version") or "2.0.1"),
              ("REQUEST", "GetCoverage")]

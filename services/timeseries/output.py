@@ -23,6 +23,7 @@ class DateResult:
     date: str
     items: list  # one per geometry: a statistics dict or a histogram list
     products: list[str]
+    pixels_read: int = 0   # of every product read (bands and masks)
 
 
 def dump(document: dict) -> bytes:

@@ -55,11 +55,21 @@ class _Mosaic:
 
 
 @dataclass(frozen=True)
+class _Sample:
+    """A product's values at a patch's pixels, which of them it covers, the pixels read."""
+
+    values: np.ndarray
+    inside: np.ndarray
+    read: int
+
+
+@dataclass(frozen=True)
 class DateValues:
     """The valid digital numbers of each geometry on one date, and the products read."""
 
     values: list[np.ndarray]
     products: list[str]
+    pixels_read: int = 0   # the pixels of every window read (bands and masks)
 
 
 class Reader:
@@ -73,57 +83,62 @@ class Reader:
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
         mosaics = [[_Mosaic(p) for p in pixels.patches] for pixels in geometries]
-        products = []
+        products, read = [], 0
         for source in sources:
             pending = [m for group in mosaics for m in group if m.pending.any()]
             if not pending:
                 break
             try:
-                if self._fill(source, pending):
-                    products.append(source.name)
+                pixels = self._fill(source, pending)
             except (RasterioError, OSError) as error:
                 LOG.warning("time series: %s not read: %s", source.name, error)
+                continue
+            if pixels:
+                products.append(source.name)
+                read += pixels
         values = [np.concatenate([m.values() for m in group]) if group else np.empty(0)
                   for group in mosaics]
-        return DateValues(values, products)
+        return DateValues(values, products, read)
 
-    def _fill(self, source: Source, pending: list[_Mosaic]) -> bool:
-        """Add the valid pixels of one product; False if it covers none of the pixels."""
-        found = []
+    def _fill(self, source: Source, pending: list[_Mosaic]) -> int:
+        """Add the valid pixels of one product; the pixels read (0: it covers none)."""
+        found, read = [], 0
         with self.pool.open(source.path) as dataset:
             for mosaic in pending:
                 sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending,
                                       self.layer.band.index)
                 if sample is not None:
-                    found.append((mosaic, *sample))
+                    found.append((mosaic, sample.values, sample.inside))
+                    read += sample.read
         if not found:
-            return False
+            return 0
         chosen = [(m, dn, inside & self._valid_dn(dn)) for m, dn, inside in found]
         if self.layer.mask is not None and source.mask_path is not None:
-            chosen = self._unclouded(source, chosen)
+            chosen, masks_read = self._unclouded(source, chosen)
+            read += masks_read
         for mosaic, dn, ok in chosen:
             mosaic.take(dn, ok)
-        return True
+        return read
 
-    def _unclouded(self, source: Source, chosen: list) -> list:
+    def _unclouded(self, source: Source, chosen: list) -> tuple[list, int]:
         mask = self.layer.mask
-        result = []
+        result, read = [], 0
         with self.pool.open(source.mask_path) as dataset:
             for mosaic, dn, ok in chosen:
                 if ok.any():
                     sample = self._gather(dataset, source.crs, mosaic.patch, ok,
                                           mask.band.index)
                     if sample is not None:
-                        scene, inside = sample
-                        ok = ok & ~(inside & mask.rule(scene))
+                        ok = ok & ~(sample.inside & mask.rule(sample.values))
+                        read += sample.read
                 result.append((mosaic, dn, ok))
-        return result
+        return result, read
 
     def _valid_dn(self, dn: np.ndarray) -> np.ndarray:
         return self.layer.band.valid(dn)
 
     def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray,
-                band: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
+                band: int = 1) -> _Sample | None:
         """The dataset's values at the ``need`` pixels of the patch, and which of those the
         dataset covers; None if it covers none. Reads one window: the needed pixels' extent."""
         rows, cols = self._indices(dataset, crs, patch)
@@ -142,7 +157,7 @@ class Reader:
             block = dataset.read(band, window=window)
             values = np.zeros(inside.shape, dtype=block.dtype)
             values[r0:r1, c0:c1] = block
-            return values, inside
+            return _Sample(values, inside, block.size)
         if separable:
             wanted_rows, wanted_cols = rows[inside.any(axis=1), 0], cols[0, inside.any(axis=0)]
         else:
@@ -152,7 +167,7 @@ class Reader:
         block = dataset.read(band, window=Window(col0, row0, width, height))
         values = block[np.minimum(np.maximum(rows - row0, 0), height - 1),
                        np.minimum(np.maximum(cols - col0, 0), width - 1)]
-        return values, inside
+        return _Sample(values, inside, block.size)
 
     def _indices(self, dataset: DatasetReader, crs: str, patch: Patch
                  ) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ comes back as a problem document (400, 404 or 413), never as an exception.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +20,11 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from services.errors import OGCException, RequestTooLarge
-from services.index.series import SeriesCatalog, SeriesQuery
+from services.index.series import SeriesCatalog, SeriesQuery, Source
 from services.registry import Registry
-from services.timeseries import geojson, output, params, stats
+from services.timeseries import cost, geojson, output, params, stats
 from services.timeseries.errors import problem
-from services.timeseries.grid import QueryGrid
+from services.timeseries.grid import Pixels, QueryGrid
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import LayerTable, SeriesLayer
 from services.timeseries.limits import TimeSeriesLimits
@@ -56,6 +57,18 @@ class Response:
 
 
 Reduce = Callable[[SeriesLayer, np.ndarray, int], object]
+LOG = logging.getLogger("eoscope.timeseries")
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A request's pixels on the layer's grid, its products by date, and the pixels it may
+    read (:func:`services.timeseries.cost.pixels_read`)."""
+
+    grid: QueryGrid
+    pixels: list[Pixels]
+    by_date: dict[str, list[Source]]
+    estimate: int
 
 
 class TimeSeriesService:
@@ -130,10 +143,10 @@ class TimeSeriesService:
 
     # -- the work --------------------------------------------------------------------------
 
-    def compute(self, layer: SeriesLayer, shapes: list[BaseGeometry], span: DateRange,
-                reduce: Reduce) -> list[DateResult]:
-        """``reduce(layer, valid digital numbers, total pixels)`` of each geometry on each date
-        that has a product meeting one of the geometries, oldest first."""
+    def plan(self, layer: SeriesLayer, shapes: list[BaseGeometry], span: DateRange
+             ) -> SeriesPlan:
+        """What a request will read, and its estimated cost (:mod:`services.timeseries.cost`),
+        before any file is read; over a limit, RequestTooLarge."""
         g = layer.collection.grid
         grid = QueryGrid(g.crs, g.step, (float(g.origin[0]), float(g.origin[1])), g.geographic)
         projected = [grid.project(shape) for shape in shapes]
@@ -147,8 +160,18 @@ class TimeSeriesService:
         query = SeriesQuery(layer.collection.id, layer.band.name,
                             mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
-        self._check_cost(sum(px.total for px in pixels), len(by_date))
-        reader = Reader(self.pool, grid, layer)
+        work = SeriesPlan(grid, pixels, by_date, cost.pixels_read(pixels, by_date,
+                                                                  mask is not None, grid))
+        self._check_cost(work)
+        return work
+
+    def compute(self, layer: SeriesLayer, shapes: list[BaseGeometry], span: DateRange,
+                reduce: Reduce) -> list[DateResult]:
+        """``reduce(layer, valid digital numbers, total pixels)`` of each geometry on each date
+        that has a product meeting one of the geometries, oldest first."""
+        work = self.plan(layer, shapes, span)
+        pixels, by_date = work.pixels, work.by_date
+        reader = Reader(self.pool, work.grid, layer)
 
         def dates(days: list[str]) -> list[DateResult]:
             results = []
@@ -156,23 +179,30 @@ class TimeSeriesService:
                 read = reader.read(by_date[day], pixels)
                 results.append(DateResult(day, [
                     reduce(layer, values, px.total)
-                    for values, px in zip(read.values, pixels, strict=True)], read.products))
+                    for values, px in zip(read.values, pixels, strict=True)], read.products,
+                    read.pixels_read))
             return results
 
         days = sorted(by_date)
         if self.limits.read_threads == 1:  # in the request's own thread: no queue shared
-            return dates(days)             # with the worker's other requests
-        size = max(1, math.ceil(len(days) / self.limits.read_threads))  # one batch a thread
-        batches = [days[i:i + size] for i in range(0, len(days), size)]
-        return [result for batch in self.executor.map(dates, batches) for result in batch]
+            results = dates(days)          # with the worker's other requests
+        else:
+            size = max(1, math.ceil(len(days) / self.limits.read_threads))  # a batch a thread
+            batches = [days[i:i + size] for i in range(0, len(days), size)]
+            results = [r for batch in self.executor.map(dates, batches) for r in batch]
+        LOG.debug("time series %s: %d pixels read on %d dates, estimated %d", layer.name,
+                  sum(r.pixels_read for r in results), len(results), work.estimate)
+        return results
 
-    def _check_cost(self, pixels: int, dates: int) -> None:
-        """Pixels × dates within :attr:`TimeSeriesLimits.max_pixel_dates` (before reading)."""
-        cost, most = pixels * dates, self.limits.max_pixel_dates
-        if cost > most:
-            raise RequestTooLarge(f"{pixels} pixels on {dates} dates is {cost} pixel-dates; at"
-                                  f" most {most} per request: ask for fewer dates or a smaller"
-                                  " area", "endDate")
+    def _check_cost(self, work: SeriesPlan) -> None:
+        """The pixels a request may read within :attr:`TimeSeriesLimits.max_pixel_dates`."""
+        most = self.limits.max_pixel_dates
+        if work.estimate > most:
+            raise RequestTooLarge(
+                f"{sum(px.total for px in work.pixels)} pixels on {len(work.by_date)} dates "
+                f"read up to {work.estimate} pixels (their rectangles × the products of each "
+                f"date × the bands and masks); at most {most} per request: ask for fewer "
+                "dates or a smaller area", "endDate")
 
     def _common(self, request: Request) -> tuple[SeriesLayer, DateRange, str, bool]:
         """The layer, the dates, the output format and whether to name the products."""

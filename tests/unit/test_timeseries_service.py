@@ -140,7 +140,7 @@ def test_the_scene_classification_masks_pixels_the_indicator_left_valid(archive,
     ("geometries", "many", {}, "3 geometries; at most 2 per request"),
     ("geometries", "total", {}, "together; at most 0.8 km² per request"),
     ("geometry", "diagonal", {}, "bounding boxes cover"),
-    ("geometry", "inside", {}, "pixel-dates; at most 1 per request"),
+    ("geometry", "inside", {}, "at most 1 per request: ask for fewer dates"),
 ])
 def test_limits_are_413_before_any_work(archive, operation, body, args, detail):
     registry, index = archive
