@@ -2,8 +2,8 @@
 once, how many may wait for a slot, and how much of a class one client may hold.
 
 A request of a class whose slots are all taken waits (at most ``queue`` of them, for at most
-``wait`` seconds) for one to free; beyond that it is shed at once with 503 and ``Retry-After``.
-When a class is full, a client that already holds its share of the class's slots and queue gets
+``wait`` seconds, first come first served) for one to free; beyond that it is shed at once with
+503 and ``Retry-After``. When a class is full, a client that already holds its share of the class's slots and queue gets
 429 and ``Retry-After`` instead of waiting, while other clients still queue; while a slot is
 free anyone may take it, and a lone client may wait for all but the class's last place (a
 user's burst of tiles or GetMaps is not refused for being one user's). The counts are per
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,6 +115,7 @@ class _ClassState:
     running: int = 0
     waiting: int = 0
     by_client: Counter = field(default_factory=Counter)
+    line: deque = field(default_factory=deque)  # the waiting requests, first come first
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,10 @@ class Admission:
             self._held += 1
             deadline = time.monotonic() + self.wait
             state.waiting += 1
-            try:
-                while state.running >= limit.in_flight:
+            ticket = object()
+            state.line.append(ticket)
+            try:  # a freed slot goes to the longest waiting (no tail of unlucky wake-ups)
+                while state.running >= limit.in_flight or state.line[0] is not ticket:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         self._leave(state, client)
@@ -202,6 +205,8 @@ class Admission:
                     self._lock.wait(remaining)
             finally:
                 state.waiting -= 1
+                state.line.remove(ticket)
+                self._lock.notify_all()  # the next in line may go now, or see it is first
             state.running += 1
 
     @staticmethod

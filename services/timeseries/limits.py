@@ -23,7 +23,7 @@ class TimeSeriesLimits(BaseSettings):
         " from: each geometry's bounding box (per cluster of a MultiPolygon's parts)")
     max_geometries: int = Field(500, ge=1, description="geometries in one GeometryCollection")
     max_pixel_dates: int = Field(
-        20_000_000, ge=1, description="pixels a request may read (its cost, estimated before"
+        40_000_000, ge=1, description="pixels a request may read (its cost, estimated before"
         " reading): the geometries' pixel rectangles, as far as each product of each date"
         " covers them, × the band and its mask; a point over all time is cheap, a polygon"
         " over years is bounded")

@@ -170,3 +170,28 @@ def test_the_total_bound_covers_every_class():
         pass
     release.set()
     holder.join()
+
+
+def test_waiting_requests_get_freed_slots_in_the_order_they_came():
+    admission = Admission({"render": ClassLimit(1, 8)}, total=20, wait=10, retry_after=1)
+    release = threading.Event()
+    holder = _hold(admission, "render", "a", release, threading.Event())
+    order: list[int] = []
+
+    def wait_then_work(number: int) -> None:
+        with admission.slot("render", f"client-{number}"):
+            order.append(number)
+
+    waiters = []
+    for number in range(6):
+        waiter = threading.Thread(target=wait_then_work, args=(number,))
+        waiter.start()
+        waiters.append(waiter)
+        deadline = time.monotonic() + 5
+        while admission._states["render"].waiting < number + 1:  # in line before the next
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    release.set()
+    for waiter in [holder, *waiters]:
+        waiter.join(5)
+    assert order == list(range(6))
