@@ -3,13 +3,13 @@ once, how many may wait for a slot, and how much of a class one client may hold.
 
 A request of a class whose slots are all taken waits (at most ``queue`` of them, for at most
 ``wait`` seconds, first come first served) for one to free; beyond that it is shed at once with
-503 and ``Retry-After``. When a class is full, a client that already holds its share of the class's slots and queue gets
-429 and ``Retry-After`` instead of waiting, while other clients still queue; while a slot is
-free anyone may take it, and a lone client may wait for all but the class's last place (a
-user's burst of tiles or GetMaps is not refused for being one user's). The counts are per
-worker process (gunicorn runs several): a worker's threads share them. Framework-free: the
-gateway maps its endpoint and request to a class and a client, then holds a slot while the
-service works.
+503 and ``Retry-After``. When a class is full, a client that already holds its share of the
+class's slots and queue gets 429 and ``Retry-After`` instead of waiting, while other clients
+still queue; while a slot is free anyone may take it, and a lone client may wait for all but
+the class's last place (a user's burst of tiles or GetMaps is not refused for being one
+user's). The counts are per worker process (gunicorn runs several): a worker's threads share
+them. Framework-free: the gateway maps its endpoint and request to a class and a client, then
+holds a slot while the service works.
 """
 
 from __future__ import annotations
