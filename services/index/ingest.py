@@ -26,7 +26,7 @@ from shapely.geometry import box, shape
 
 from services.index.product import LayerSource, Product
 from services.index.store import ProductIndex
-from services.index.views import write_layer_view
+from services.index.views import VIEW_FORMAT, write_layer_view
 from services.missions import PROFILES, ProductFile
 from services.registry import Band, Collection, Registry
 
@@ -146,8 +146,9 @@ def _unreadable(path: Path) -> str | None:
 
 
 def _signature(collection: Collection, files: dict[str, Path]) -> str:
-    """Changes when a file is added, removed, rewritten, or the collection is redefined."""
-    digest = hashlib.sha256(collection.model_dump_json().encode())
+    """Changes when a file is added, removed, rewritten, the collection is redefined or the
+    views are written differently (``VIEW_FORMAT``)."""
+    digest = hashlib.sha256(f"{VIEW_FORMAT}\0{collection.model_dump_json()}".encode())
     for band, path in sorted(files.items()):
         stat = path.stat()
         digest.update(f"{band}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
