@@ -44,7 +44,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def archive(spec: DemoSpec | RegionSpec = SPEC, subfolder: str = "") -> tuple[Settings, dict[str, str]]:
+def archive(spec: DemoSpec | RegionSpec = SPEC, subfolder: str = ""
+            ) -> tuple[Settings, dict[str, str]]:
     """The benchmark archive of ``spec`` (in ``subfolder`` of the bench folder), generated only
     the first time, then re-ingested by each run so it follows the code under test."""
     root = bench_dir() / subfolder if subfolder else bench_dir()

@@ -13,7 +13,8 @@ from services.demo.layers import Layer
 
 def write_cog(path: Path, data: NDArray, grid: Grid, layer: Layer, crs: str = CRS) -> Path:
     """Write ``data`` (rows, cols) of ``layer`` on ``grid`` to ``path`` (overwriting), with the
-    common demo COG writer: ``crs`` (EPSG:32631 unless told), nodata, and the DN scale/offset in the metadata."""
+    common demo COG writer: ``crs`` (EPSG:32631 unless told), nodata, and the DN scale/offset
+    in the metadata."""
     if data.shape != grid.shape:
         raise ValueError(f"{path.name}: data {data.shape} does not match grid {grid.shape}")
     scaled = layer.scale is not None

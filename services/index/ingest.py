@@ -24,6 +24,7 @@ from rasterio.warp import transform_geom
 from shapely import wkb
 from shapely.geometry import box, shape
 
+from services.index.mosaics import sync_mosaics
 from services.index.product import LayerSource, Product
 from services.index.store import ProductIndex
 from services.index.views import VIEW_FORMAT, write_layer_view
@@ -50,6 +51,7 @@ class IngestReport:
     products: list[str] = field(default_factory=list)      # indexed, changed or not
     changed: list[ChangedProduct] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    mosaics: int = 0  # layer-date mosaics written (services.index.mosaics)
 
     def skip(self, path: Path, why: str) -> None:
         self.skipped.append((str(path), why))
@@ -90,6 +92,7 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
             if progress:
                 progress(i, len(found), key[1])
         write(batch)
+    report.mosaics = sync_mosaics(registry, index, derived)
     return report
 
 
