@@ -46,11 +46,12 @@ def write_cog(path: Path, data: NDArray, *, crs: str, transform: Affine, dtype: 
     options: dict[str, object] = {
         "blocksize": BLOCK_SIZE,
         "compress": compress,
-        "predictor": (3 if floating else 2) if continuous and compress != "NONE" else 1,
         "overview_resampling": resampling,
         "overview_count": overview_count(width, height),
         "num_threads": 1,  # byte-identical output
     }
+    if compress != "NONE":
+        options["predictor"] = (3 if floating else 2) if continuous else 1
     with rasterio.open(path, "w", driver="COG", width=width, height=height, count=count,
                        dtype=dtype, crs=crs, transform=transform, nodata=nodata,
                        **options) as dataset:

@@ -99,8 +99,12 @@ def write_mosaic(target: Path, collection: Collection,
     with rasterio.open(sources[0][0]) as first:
         count, descriptions = first.count, first.descriptions
         native = _pixel_size(first, crs)
+        lattice = (first.transform.c, first.transform.f) if first.crs == crs else (west, north)
     step = max(mosaic_step(collection), native, (east - west) / MAX_SIDE,
                (north - south) / MAX_SIDE)
+    # on the first source's pixel lattice: sources on a common grid keep their pixel edges
+    west = lattice[0] + math.floor((west - lattice[0]) / step) * step
+    north = lattice[1] + math.ceil((north - lattice[1]) / step) * step
     width, height = math.ceil((east - west) / step), math.ceil((north - south) / step)
     grid = Affine(step, 0, west, 0, -step, north)
     mosaic = np.full((count, height, width), NODATA, dtype="float32")
