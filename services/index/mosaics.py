@@ -9,10 +9,11 @@ ingest writes their mosaic, and the mapfile's SCALETOKEN points the layer's tile
 mosaic is fine enough (:func:`switch_scale`): one file a request, whatever the area.
 
 The mosaic is in physical units (float32, nodata -9999, as the views), on the layer's grid
-CRS, at ``FACTOR`` grid steps a pixel (or the sources' own pixel if coarser, or coarser still
-to stay within ``MAX_SIDE`` pixels a side: it is built in memory). Each source is read
-decimated (GDAL takes its overviews), then resampled (nearest) onto the mosaic in drawing
-order, later sources over earlier ones, as MapServer draws them. A mosaic is rebuilt when its
+CRS, at ``FACTOR`` grid steps a pixel (or the sources' own pixel if coarser), a tiled,
+uncompressed GeoTIFF (read on every low-zoom map: DEFLATE cost 5 x the read) with overviews.
+Each source is read decimated (GDAL takes its overviews), then resampled (nearest) onto its
+window of the mosaic in drawing order, later sources over earlier ones, as MapServer draws
+them: the memory of one source at a time. A mosaic is rebuilt when its
 sources' signature changes and dropped when its date has too few sources left.
 """
 
@@ -23,21 +24,22 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
 import rasterio
 from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.warp import reproject, transform
+from rasterio.windows import Window, from_bounds
 from shapely.geometry import box
 
-from services.demo.cog import write_cog
+from services.demo.cog import BLOCK_SIZE as BLOCK
+from services.demo.cog import overview_count
 from services.index.store import ProductIndex
 from services.index.views import NODATA
 from services.registry import Collection, Registry
 
 MIN_SOURCES = 4
 FACTOR = 6
-MAX_SIDE = 2048
+MAX_PIXELS = 40_000 ** 2  # 400 km at 10 m... a mosaic larger than this is not written
 METRES_PER_DEGREE = 111_320.0
 INCHES_PER_METRE = 39.3701
 MAP_DPI = 72  # MapServer's default RESOLUTION, from which it computes scale denominators
@@ -76,6 +78,11 @@ def sync_mosaics(registry: Registry, index: ProductIndex, derived: Path) -> int:
         collection = registry.layer(layer)[0]
         target = derived / "mosaics" / layer / f"{date}-{signature[:12]}.tif"
         bounds = write_mosaic(target, collection, sources)
+        if bounds is None:  # too large: the sources it is
+            if known is not None:
+                index.drop_mosaic(layer, date)
+                Path(known[0]).unlink(missing_ok=True)
+            continue
         index.put_mosaic(layer, date, str(target), collection.grid.crs, signature,
                          box(*bounds).wkb)
         if known is not None and known[0] != str(target):
@@ -88,9 +95,11 @@ def sync_mosaics(registry: Registry, index: ProductIndex, derived: Path) -> int:
 
 
 def write_mosaic(target: Path, collection: Collection,
-                 sources: list[tuple[str, str, tuple[float, ...]]]) -> tuple[float, ...]:
-    """Merge ``sources`` (location, signature, grid-CRS bounds) into one COG at ``target``
-    (written beside it, then moved in place); returns its bounds."""
+                 sources: list[tuple[str, str, tuple[float, ...]]]) -> tuple[float, ...] | None:
+    """Merge ``sources`` (location, signature, grid-CRS bounds) into one tiled GeoTIFF with
+    overviews at ``target`` (written beside it, then moved in place), a source at a time (the
+    memory of one source's window); returns its bounds, or None if it would be larger than
+    ``MAX_PIXELS`` (then maps keep drawing the sources)."""
     crs = collection.grid.crs
     west = min(b[0] for *_, b in sources)
     south = min(b[1] for *_, b in sources)
@@ -100,29 +109,46 @@ def write_mosaic(target: Path, collection: Collection,
         count, descriptions = first.count, first.descriptions
         native = _pixel_size(first, crs)
         lattice = (first.transform.c, first.transform.f) if first.crs == crs else (west, north)
-    step = max(mosaic_step(collection), native, (east - west) / MAX_SIDE,
-               (north - south) / MAX_SIDE)
+    step = max(mosaic_step(collection), native)
     # on the first source's pixel lattice: sources on a common grid keep their pixel edges
     west = lattice[0] + math.floor((west - lattice[0]) / step) * step
     north = lattice[1] + math.ceil((north - lattice[1]) / step) * step
     width, height = math.ceil((east - west) / step), math.ceil((north - south) / step)
+    if width * height > MAX_PIXELS:
+        return None
     grid = Affine(step, 0, west, 0, -step, north)
-    mosaic = np.full((count, height, width), NODATA, dtype="float32")
-    for location, _, _ in sources:
-        with rasterio.open(location) as view:
-            factor = max(1, int(step / _pixel_size(view, crs)))
-            rows, cols = math.ceil(view.height / factor), math.ceil(view.width / factor)
-            data = view.read(out_shape=(view.count, rows, cols), resampling=Resampling.nearest)
-            placed = view.transform * Affine.scale(view.width / cols, view.height / rows)
-            reproject(data, mosaic, src_transform=placed, src_crs=view.crs, src_nodata=NODATA,
-                      dst_transform=grid, dst_crs=crs, dst_nodata=NODATA,
-                      init_dest_nodata=False, resampling=Resampling.nearest)
     partial = target.with_name(f".{target.name}.partial")
-    write_cog(partial, mosaic, crs=crs, transform=grid, dtype="float32", nodata=NODATA,
-              descriptions=[d or "" for d in descriptions], resampling="nearest",
-              compress="NONE")  # read on every low-zoom map: decoding DEFLATE cost 5 x
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(partial, "w+", driver="GTiff", width=width, height=height, count=count,
+                       dtype="float32", crs=crs, transform=grid, nodata=NODATA, tiled=True,
+                       blockxsize=BLOCK, blockysize=BLOCK, compress="NONE",
+                       sparse_ok=True) as mosaic:
+        for location, _, bounds in sources:
+            _paint(mosaic, location, bounds, step)
+        for i, description in enumerate(descriptions, start=1):
+            mosaic.set_band_description(i, description or "")
+        levels = overview_count(width, height)  # down to about a block, as the demo's COGs
+        mosaic.build_overviews([2 ** k for k in range(1, levels + 1)], Resampling.nearest)
     os.replace(partial, target)
     return (west, north - height * step, west + width * step, north)
+
+
+def _paint(mosaic, location: str, bounds: tuple[float, ...], step: float) -> None:
+    """Draw one source over the mosaic (its valid pixels over what is there), in the window
+    of its bounds only."""
+    window = from_bounds(*bounds, transform=mosaic.transform).round_offsets().round_lengths()
+    window = window.intersection(Window(0, 0, mosaic.width, mosaic.height))
+    here = mosaic.read(window=window)
+    placed_grid = mosaic.window_transform(window)
+    with rasterio.open(location) as view:
+        factor = max(1, int(step / _pixel_size(view, mosaic.crs)))
+        rows, cols = math.ceil(view.height / factor), math.ceil(view.width / factor)
+        data = view.read(out_shape=(view.count, rows, cols), resampling=Resampling.nearest)
+        placed = view.transform * Affine.scale(view.width / cols, view.height / rows)
+        reproject(data, here, src_transform=placed, src_crs=view.crs, src_nodata=NODATA,
+                  dst_transform=placed_grid, dst_crs=mosaic.crs, dst_nodata=NODATA,
+                  init_dest_nodata=False, resampling=Resampling.nearest)
+    mosaic.write(here, window=window)
 
 
 def _pixel_size(dataset, crs: str) -> float:
