@@ -39,7 +39,8 @@ from services.registry import Collection, Registry
 
 MIN_SOURCES = 4
 FACTOR = 6
-MAX_PIXELS = 40_000 ** 2  # 400 km at 10 m... a mosaic larger than this is not written
+MAX_PIXELS = 40_000 ** 2  # 6.4 GB a band: a mosaic larger than this is not written
+MOSAIC_FORMAT = 1  # one more when mosaics are written differently: the next ingest rewrites them
 METRES_PER_DEGREE = 111_320.0
 INCHES_PER_METRE = 39.3701
 MAP_DPI = 72  # MapServer's default RESOLUTION, from which it computes scale denominators
@@ -67,31 +68,32 @@ def sync_mosaics(registry: Registry, index: ProductIndex, derived: Path) -> int:
             continue
         known = existing.pop((layer, date), None)
         if len(sources) < MIN_SOURCES:
-            if known is not None:
-                index.drop_mosaic(layer, date)
-                Path(known[0]).unlink(missing_ok=True)
+            _drop(index, layer, date, known)
             continue
-        signature = hashlib.sha256("\n".join(f"{loc}\0{sig}" for loc, sig, _ in sources)
-                                   .encode()).hexdigest()
+        signature = hashlib.sha256(f"{MOSAIC_FORMAT}\n".encode() + "\n".join(
+            f"{loc}\0{sig}" for loc, sig, _ in sources).encode()).hexdigest()
         if known is not None and known[1] == signature:
             continue
         collection = registry.layer(layer)[0]
         target = derived / "mosaics" / layer / f"{date}-{signature[:12]}.tif"
         bounds = write_mosaic(target, collection, sources)
         if bounds is None:  # too large: the sources it is
-            if known is not None:
-                index.drop_mosaic(layer, date)
-                Path(known[0]).unlink(missing_ok=True)
+            _drop(index, layer, date, known)
             continue
         index.put_mosaic(layer, date, str(target), collection.grid.crs, signature,
                          box(*bounds).wkb)
         if known is not None and known[0] != str(target):
             Path(known[0]).unlink(missing_ok=True)
         written += 1
-    for layer, date in existing:  # dates without sources any more
-        index.drop_mosaic(layer, date)
-        Path(existing[(layer, date)][0]).unlink(missing_ok=True)
+    for (layer, date), known in existing.items():  # dates without sources any more
+        _drop(index, layer, date, known)
     return written
+
+
+def _drop(index: ProductIndex, layer: str, date: str, known: tuple[str, str] | None) -> None:
+    if known is not None:
+        index.drop_mosaic(layer, date)
+        Path(known[0]).unlink(missing_ok=True)
 
 
 def write_mosaic(target: Path, collection: Collection,
