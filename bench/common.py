@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from services.demo import DemoSpec
+from services.demo.region import RegionSpec
 from services.index import ProductIndex
 from services.index.live import LiveLayers
 from services.settings import PROJECT_ROOT, Settings
@@ -43,7 +44,8 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def archive(spec: DemoSpec = SPEC, subfolder: str = "") -> tuple[Settings, dict[str, str]]:
+def archive(spec: DemoSpec | RegionSpec = SPEC, subfolder: str = ""
+            ) -> tuple[Settings, dict[str, str]]:
     """The benchmark archive of ``spec`` (in ``subfolder`` of the bench folder), generated only
     the first time, then re-ingested by each run so it follows the code under test."""
     root = bench_dir() / subfolder if subfolder else bench_dir()

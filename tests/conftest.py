@@ -23,6 +23,7 @@ import requests
 
 from services.demo import DemoSpec, generate, plan
 from services.demo import sources as demo_sources
+from services.demo.region import RegionSpec, generate_region
 from services.generate import generate_all
 from services.index import ProductIndex, ingest
 from services.refresh import refresh
@@ -63,13 +64,15 @@ def settings_for(root: Path) -> tuple[Settings, dict[str, str]]:
                     mapfile_dir=root / "mapfiles", generated_dir=root / "generated"), env
 
 
-def prepare(root: Path, spec: DemoSpec | demo_sources.ArchiveSpec
+def prepare(root: Path, spec: DemoSpec | RegionSpec | demo_sources.ArchiveSpec
             ) -> tuple[Settings, dict[str, str]]:
-    """Generate, ingest and configure an archive under ``root`` (a Sentinel-2 spec alone, or
-    an archive of several sources)."""
+    """Generate, ingest and configure an archive under ``root`` (a Sentinel-2 spec alone, one
+    Sentinel-2 date over a region, or an archive of several sources)."""
     settings, env = settings_for(root)
     if isinstance(spec, DemoSpec):
         generate(settings.archive, spec)
+    elif isinstance(spec, RegionSpec):
+        generate_region(settings.archive, spec)
     else:
         demo_sources.generate_all(settings.archive, spec)
     registry = load(settings.layers_dir)

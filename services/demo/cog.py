@@ -30,11 +30,13 @@ def overview_count(width: int, height: int) -> int:
 def write_cog(path: Path, data: NDArray, *, crs: str, transform: Affine, dtype: str,
               nodata: float | None, scales: Sequence[float] | None = None,
               offsets: Sequence[float] | None = None, descriptions: Sequence[str] = (),
-              resampling: str = "average", continuous: bool = True) -> Path:
+              resampling: str = "average", continuous: bool = True,
+              compress: str = COMPRESSION) -> Path:
     """Write ``data`` — (rows, cols) or (bands, rows, cols) — to ``path`` (overwriting).
 
     ``continuous`` chooses the predictor (2 for integers, 3 for floats) and is False for class
-    codes and flags, which also want ``resampling="mode"`` or ``"nearest"``."""
+    codes and flags, which also want ``resampling="mode"`` or ``"nearest"``; ``compress``
+    "NONE" leaves the blocks uncompressed (fastest to read)."""
     array = np.asarray(data)
     if array.ndim == 2:
         array = array[np.newaxis]
@@ -43,12 +45,13 @@ def write_cog(path: Path, data: NDArray, *, crs: str, transform: Affine, dtype: 
     floating = np.dtype(dtype).kind == "f"
     options: dict[str, object] = {
         "blocksize": BLOCK_SIZE,
-        "compress": COMPRESSION,
-        "predictor": (3 if floating else 2) if continuous else 1,
+        "compress": compress,
         "overview_resampling": resampling,
         "overview_count": overview_count(width, height),
         "num_threads": 1,  # byte-identical output
     }
+    if compress != "NONE":
+        options["predictor"] = (3 if floating else 2) if continuous else 1
     with rasterio.open(path, "w", driver="COG", width=width, height=height, count=count,
                        dtype=dtype, crs=crs, transform=transform, nodata=nodata,
                        **options) as dataset:

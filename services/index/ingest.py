@@ -24,9 +24,10 @@ from rasterio.warp import transform_geom
 from shapely import wkb
 from shapely.geometry import box, shape
 
+from services.index.mosaics import sync_mosaics
 from services.index.product import LayerSource, Product
 from services.index.store import ProductIndex
-from services.index.views import write_layer_view
+from services.index.views import VIEW_FORMAT, write_layer_view
 from services.missions import PROFILES, ProductFile
 from services.registry import Band, Collection, Registry
 
@@ -50,6 +51,7 @@ class IngestReport:
     products: list[str] = field(default_factory=list)      # indexed, changed or not
     changed: list[ChangedProduct] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    mosaics: int = 0  # layer-date mosaics written (services.index.mosaics)
 
     def skip(self, path: Path, why: str) -> None:
         self.skipped.append((str(path), why))
@@ -90,6 +92,7 @@ def ingest(archive: Path, registry: Registry, index: ProductIndex, derived: Path
             if progress:
                 progress(i, len(found), key[1])
         write(batch)
+    report.mosaics = sync_mosaics(registry, index, derived)
     return report
 
 
@@ -146,8 +149,9 @@ def _unreadable(path: Path) -> str | None:
 
 
 def _signature(collection: Collection, files: dict[str, Path]) -> str:
-    """Changes when a file is added, removed, rewritten, or the collection is redefined."""
-    digest = hashlib.sha256(collection.model_dump_json().encode())
+    """Changes when a file is added, removed, rewritten, the collection is redefined or the
+    views are written differently (``VIEW_FORMAT``)."""
+    digest = hashlib.sha256(f"{VIEW_FORMAT}\0{collection.model_dump_json()}".encode())
     for band, path in sorted(files.items()):
         stat = path.stat()
         digest.update(f"{band}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())

@@ -65,6 +65,25 @@ CREATE INDEX IF NOT EXISTS layer_sources_layer_date ON layer_sources (layer, dat
 -- replacing or removing a product deletes its sources (ON DELETE CASCADE): without this index
 -- every product replaced scans the whole table, and a re-ingest grows with the square
 CREATE INDEX IF NOT EXISTS layer_sources_product ON layer_sources (product_id);
+-- a layer's date as one file (ingest writes it where the date has many sources): what maps
+-- at low zooms draw instead of every source (MapServer's SCALETOKEN picks layer_areas)
+CREATE TABLE IF NOT EXISTS layer_mosaics (
+    fid INTEGER PRIMARY KEY,
+    layer TEXT NOT NULL,
+    date TEXT NOT NULL,
+    location TEXT NOT NULL,        -- a float32 COG in physical units, the layer's grid CRS
+    srs TEXT NOT NULL,
+    signature TEXT NOT NULL,       -- of the sources it was made from
+    geom BLOB NOT NULL,            -- WKB of its bounds, grid CRS
+    UNIQUE (layer, date)
+);
+-- what a map at low zooms draws: the date's mosaic, or its sources where it has none
+CREATE VIEW IF NOT EXISTS layer_areas AS
+    SELECT fid, layer, date, location, srs, geom FROM layer_mosaics
+    UNION ALL
+    SELECT s.fid + 1000000000, s.layer, s.date, s.location, s.srs, s.geom FROM layer_sources s
+    WHERE NOT EXISTS (SELECT 1 FROM layer_mosaics m WHERE m.layer = s.layer AND
+                      m.date = s.date);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('version', 0);  -- one more per change: caches key on it
 CREATE TABLE IF NOT EXISTS geometry_columns (
@@ -73,8 +92,10 @@ CREATE TABLE IF NOT EXISTS geometry_columns (
 CREATE TABLE IF NOT EXISTS spatial_ref_sys (
     srid INTEGER UNIQUE, auth_name TEXT, auth_srid INTEGER, srtext TEXT);
 """
-# OGR reads layer_sources as a polygon layer thanks to this row (OGR's non-Spatialite layout).
-_OGR_REGISTRATION = ("layer_sources", "geom", 3, 2, 0, "WKB")
+# OGR reads layer_sources and layer_mosaics (and so the view layer_areas) as polygon layers
+# thanks to these rows (OGR's non-Spatialite layout).
+_OGR_REGISTRATIONS = (("layer_sources", "geom", 3, 2, 0, "WKB"),
+                      ("layer_mosaics", "geom", 3, 2, 0, "WKB"))
 
 
 class ProductIndex:
@@ -92,14 +113,17 @@ class ProductIndex:
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 # the index is derived from the archive: an older layout is rebuilt by ingest
-                for table in ("layer_sources", "files", "products", "geometry_columns", "meta"):
+                db.execute("DROP VIEW IF EXISTS layer_areas")
+                for table in ("layer_mosaics", "layer_sources", "files", "products",
+                              "geometry_columns", "meta"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(SCHEMA)
-            if not db.execute("SELECT 1 FROM geometry_columns WHERE f_table_name = ?",
-                              _OGR_REGISTRATION[:1]).fetchone():
-                db.execute("INSERT INTO geometry_columns VALUES (?, ?, ?, ?, ?, ?)",
-                           _OGR_REGISTRATION)
+            for registration in _OGR_REGISTRATIONS:
+                if not db.execute("SELECT 1 FROM geometry_columns WHERE f_table_name = ?",
+                                  registration[:1]).fetchone():
+                    db.execute("INSERT INTO geometry_columns VALUES (?, ?, ?, ?, ?, ?)",
+                               registration)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -253,6 +277,40 @@ class ProductIndex:
             rows = db.execute("SELECT location FROM layer_sources WHERE layer = ? AND date = ?"
                               " ORDER BY fid", (layer, date)).fetchall()
         return [r[0] for r in rows]
+
+    def mosaic_inputs(self) -> dict[tuple[str, str], list[tuple[str, str, tuple[float, ...]]]]:
+        """(layer, date) → its sources in drawing order: (location, product signature,
+        bounds in the grid CRS)."""
+        found: dict[tuple[str, str], list[tuple[str, str, tuple[float, ...]]]] = {}
+        with self._connect() as db:
+            for layer, day, location, signature, *bounds in db.execute(
+                    "SELECT s.layer, s.date, s.location, p.signature, s.minx, s.miny, s.maxx,"
+                    " s.maxy FROM layer_sources s JOIN products p ON p.id = s.product_id"
+                    " ORDER BY s.layer, s.date, s.fid"):
+                found.setdefault((layer, day), []).append((location, signature, tuple(bounds)))
+        return found
+
+    def mosaics(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(layer, date) → (location, signature) of every mosaic."""
+        with self._connect() as db:
+            rows = db.execute("SELECT layer, date, location, signature FROM layer_mosaics")
+            return {(layer, day): (location, signature) for layer, day, location, signature
+                    in rows}
+
+    def put_mosaic(self, layer: str, date: str, location: str, srs: str, signature: str,
+                   geom: bytes) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO layer_mosaics (layer, date, location, srs, signature, geom)"
+                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (layer, date) DO UPDATE SET"
+                       " location = excluded.location, srs = excluded.srs,"
+                       " signature = excluded.signature, geom = excluded.geom",
+                       (layer, date, location, srs, signature, geom))
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+
+    def drop_mosaic(self, layer: str, date: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM layer_mosaics WHERE layer = ? AND date = ?", (layer, date))
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
 
     def product_count(self) -> int:
         with self._connect() as db:

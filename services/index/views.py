@@ -26,6 +26,7 @@ from services.registry.expressions import Band as BandNode
 from services.registry.expressions import Call, Node, Number, Operation, parse_expression
 
 NODATA = -9999.0
+VIEW_FORMAT = 2  # one more when the views written change: the next ingest rewrites them all
 PIXEL_FUNCTIONS = {"+": "sum", "-": "diff", "*": "mul", "/": "div"}
 
 
@@ -47,10 +48,11 @@ class Source:
     offset: float = 0.0
     nodata: float | None = None
     dst: tuple[float, float, float, float] | None = None  # placement on the view's grid
+    size: tuple[int, int] | None = None  # the dataset's width and height (None: the view's)
 
     def scaled(self, scale: float, offset: float = 0.0) -> Source:
         return Source(self.path, self.band, self.scale * scale, self.offset * scale + offset,
-                      self.nodata, self.dst)
+                      self.nodata, self.dst, self.size)
 
 
 def write_layer_view(target: Path, collection: Collection, layer: Layer,
@@ -125,7 +127,7 @@ class _Compiler:
         ET.SubElement(band, "PixelFunctionType").text = function
         ET.SubElement(band, "NoDataValue").text = "nan"
         for source in sources:
-            band.append(_source_element(source))
+            band.append(_source_element(source, self.grid))
         _save(path, root)
         return Source(str(path), 1)
 
@@ -153,7 +155,7 @@ def _band_source(band: Band, path: Path, grid: _Grid) -> Source:
            width * transform.a / g.a, height * transform.e / g.e)
     return Source(str(path.resolve()), band.index, band.scale, band.offset, band.nodata,
                   dst if (width, height) != (grid.width, grid.height) or dst[:2] != (0, 0)
-                  else None)
+                  else None, (width, height))
 
 
 def _dataset(grid: _Grid) -> ET.Element:
@@ -164,14 +166,18 @@ def _dataset(grid: _Grid) -> ET.Element:
     return root
 
 
-def _source_element(source: Source) -> ET.Element:
+def _source_element(source: Source, grid: _Grid) -> ET.Element:
+    """A ComplexSource with both rectangles, as gdalbuildvrt writes them: GDAL 3.6 (Debian
+    12's, MapServer's) returns nodata for the first band of a multi-band read decimated
+    beyond the sources' overviews when a source has no SrcRect (every low web zoom)."""
     element = ET.Element("ComplexSource")
     ET.SubElement(element, "SourceFilename", relativeToVRT="0").text = source.path
     ET.SubElement(element, "SourceBand").text = str(source.band)
-    if source.dst is not None:
-        x, y, width, height = source.dst
-        ET.SubElement(element, "DstRect", xOff=repr(x), yOff=repr(y), xSize=repr(width),
-                      ySize=repr(height))
+    width, height = source.size or (grid.width, grid.height)
+    ET.SubElement(element, "SrcRect", xOff="0", yOff="0", xSize=str(width), ySize=str(height))
+    x, y, width, height = source.dst or (0, 0, grid.width, grid.height)
+    ET.SubElement(element, "DstRect", xOff=repr(x), yOff=repr(y), xSize=repr(width),
+                  ySize=repr(height))
     if source.nodata is not None:
         ET.SubElement(element, "NODATA").text = repr(source.nodata)
     if source.scale != 1.0 or source.offset != 0.0:
@@ -190,7 +196,7 @@ def _write(target: Path, grid: _Grid, sources: list[Source], descriptions: list[
         ET.SubElement(element, "Description").text = description
         if unit and unit != "1":
             ET.SubElement(element, "UnitType").text = unit
-        element.append(_source_element(source))
+        element.append(_source_element(source, grid))
     _save(target, root)
 
 

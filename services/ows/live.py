@@ -18,6 +18,7 @@ from services.index.live import LayerFacts
 from services.ows.mapserver import Tweak
 from services.registry import Registry
 
+INDEX_TABLES = {"_index": "layer_sources", "_areas_index": "layer_areas"}
 TIME_KEYS = ("wms_timeitem", "wms_timeextent", "wms_timedefault", "wcs_timeitem",
              "wcs_timeposition")
 
@@ -50,13 +51,15 @@ def select(registry: Registry, facts: Mapping[str, LayerFacts],
 
     def tweak(map_: mapscript.mapObj) -> None:
         for name, date in chosen.items():
-            index_layer = map_.getLayerByName(f"{name}_index")
             layer = map_.getLayerByName(name)
-            if index_layer is None or layer is None:
+            if layer is None:
                 continue
-            index_layer.data = ("SELECT fid, location, srs, date, geom FROM layer_sources"
-                                f" WHERE layer = {_sql_text(name)} AND date ="
-                                f" {_sql_text(date or '')}{left_out}")
+            for suffix, table in INDEX_TABLES.items():  # the sources, and at low zooms areas
+                index_layer = map_.getLayerByName(f"{name}{suffix}")
+                if index_layer is not None:
+                    index_layer.data = (f"SELECT fid, location, srs, date, geom FROM {table}"
+                                        f" WHERE layer = {_sql_text(name)} AND date ="
+                                        f" {_sql_text(date or '')}{left_out}")
             for key in TIME_KEYS:
                 if layer.metadata.get(key) is not None:
                     layer.metadata.remove(key)

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pyproj import Transformer
 
 from services.atomic import write_validated
+from services.index.mosaics import switch_scale
 from services.index.views import NODATA
 from services.registry import Band, Collection, Layer, RampStyle, Registry, RgbStyle, Text
 from services.settings import Settings
@@ -57,6 +58,7 @@ class MapLayer:
     processing: list[str]
     classgroup: str | None
     classes: list[RasterClass]
+    mosaic_scale: float   # from this scale denominator maps draw the dates' mosaics
 
 
 def crs_list(registry: Registry, settings: Settings) -> tuple[str, ...]:
@@ -129,6 +131,7 @@ def _map_layer(collection: Collection, layer: Layer, crs: tuple[str, ...]) -> Ma
         processing=_processing(layer),
         classgroup=style.name if isinstance(style, RampStyle) else None,
         classes=[c for s in layer.styles if isinstance(s, RampStyle) for c in _ramp_classes(s)],
+        mosaic_scale=switch_scale(collection),
     )
 
 

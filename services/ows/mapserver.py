@@ -95,7 +95,7 @@ class MapServer:
 
 def _only(template: mapscript.mapObj, layer: str) -> mapscript.mapObj:
     single = template.clone()
-    keep = {layer, f"{layer}_index"}
+    keep = {layer, f"{layer}_index", f"{layer}_areas_index"}  # its tile indexes (sources, areas)
     for i in reversed(range(single.numlayers)):
         if single.getLayer(i).name not in keep:
             single.removeLayer(i)
