@@ -44,7 +44,7 @@ def on_starting(server):
         from services.ows.render_pool import spawn as spawn_render_pool
 
         server.eoscope_render = spawn_render_pool(
-            RENDER_WORKERS, int(os.environ.get("EOSCOPE_RENDER_NICE", "10")))
+            RENDER_WORKERS, int(os.environ.get("EOSCOPE_RENDER_NICE", "0")))
 
 
 def on_reload(server):  # HUP (eoscope reload): the render pool takes the new registry too
