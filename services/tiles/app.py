@@ -16,6 +16,7 @@ fixes eoscope needs on top of MapProxy 7.0:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -222,6 +223,8 @@ class TileService:
             if sections is not None:
                 body = keep_sections(body, sections)
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if captured["status"].startswith("200"):  # hashed once per kept document
+            headers.append(("ETag", f'"{hashlib.sha1(body).hexdigest()}"'))
         return captured["status"], (*headers, ("Content-Length", str(len(body)))), body
 
     def xyz(self, environ: dict, start_response: Callable, layer: str, date: str, z: int, x: int,
