@@ -9,14 +9,20 @@ when it is on the grid, and correctly, if slower, when it is not (another UTM zo
 
 Only the window of a product that the geometry's pixels fall in is read, so GDAL decodes only
 those blocks; the scene classification is read only where the product still has valid pixels.
+
+A request reads many dates of the same products' grid, so where a patch's pixels fall in a
+product (its rows, columns and which of them it covers) is worked out once per request and
+georeferencing (:class:`_Plan`), not once per file; validity and the mask rule are looked up
+in tables (:mod:`services.timeseries.tables`). What is read and the values are the same.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+from affine import Affine
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
@@ -31,27 +37,44 @@ LOG = logging.getLogger("eoscope.timeseries")
 
 @dataclass
 class _Mosaic:
-    """One patch being filled: the chosen digital numbers and where they are valid."""
+    """One patch being filled: the chosen digital numbers, where they are valid, and the
+    patch pixels still without a valid value (``left``: whether there are any)."""
 
     patch: Patch
+    pending: np.ndarray
+    left: bool
     dn: np.ndarray | None = None
-    valid: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.valid = np.zeros(self.patch.shape, dtype=bool)
-
-    @property
-    def pending(self) -> np.ndarray:
-        return self.patch.mask & ~self.valid
+    valid: np.ndarray | None = None
 
     def take(self, dn: np.ndarray, ok: np.ndarray) -> None:
+        """Keep ``dn`` where ``ok`` (``dn`` is a fresh array from one read: the mosaic may
+        keep it as it is)."""
         if self.dn is None:
-            self.dn = np.zeros(self.patch.shape, dtype=dn.dtype)
-        self.dn[ok] = dn[ok]
-        self.valid |= ok
+            self.dn, self.valid = dn, ok
+        else:
+            self.dn[ok] = dn[ok]
+            self.valid = self.valid | ok
+        self.pending = self.pending & ~ok
+        self.left = bool(self.pending.any())
 
     def values(self) -> np.ndarray:
         return self.dn[self.valid] if self.dn is not None else np.empty(0)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where a patch's pixel centres fall in a dataset of one georeferencing: the row and
+    column of each (broadcastable to the patch), which of them the dataset covers, and the
+    needed window of the patch's own pixels (``mask_inside``, ``mask_box``)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    covered: np.ndarray
+    any_covered: bool
+    separable: bool  # rows (R, 1) and cols (1, C)
+    contiguous: bool  # and one dataset pixel per patch pixel, consecutive, all inside
+    mask_inside: np.ndarray
+    mask_box: tuple[int, int, int, int] | None  # r0, r1, c0, c1 of mask_inside (None: empty)
 
 
 @dataclass(frozen=True)
@@ -69,13 +92,14 @@ class Reader:
         self.pool = pool
         self.grid = grid
         self.layer = layer
-        self._centres: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[tuple, _Plan] = {}
+        self._nonempty: dict[int, bool] = {}
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
-        mosaics = [[_Mosaic(p) for p in pixels.patches] for pixels in geometries]
+        mosaics = [[self._mosaic(p) for p in pixels.patches] for pixels in geometries]
         products = []
         for source in sources:
-            pending = [m for group in mosaics for m in group if m.pending.any()]
+            pending = [m for group in mosaics for m in group if m.left]
             if not pending:
                 break
             try:
@@ -83,9 +107,16 @@ class Reader:
                     products.append(source.name)
             except (RasterioError, OSError) as error:
                 LOG.warning("time series: %s not read: %s", source.name, error)
-        values = [np.concatenate([m.values() for m in group]) if group else np.empty(0)
+        values = [group[0].values() if len(group) == 1 else
+                  np.concatenate([m.values() for m in group]) if group else np.empty(0)
                   for group in mosaics]
         return DateValues(values, products)
+
+    def _mosaic(self, patch: Patch) -> _Mosaic:
+        nonempty = self._nonempty.get(id(patch))
+        if nonempty is None:
+            nonempty = self._nonempty[id(patch)] = bool(patch.mask.any())
+        return _Mosaic(patch, patch.mask, nonempty)
 
     def _fill(self, source: Source, pending: list[_Mosaic]) -> bool:
         """Add the valid pixels of one product; False if it covers none of the pixels."""
@@ -98,7 +129,8 @@ class Reader:
                     found.append((mosaic, *sample))
         if not found:
             return False
-        chosen = [(m, dn, inside & self._valid_dn(dn)) for m, dn, inside in found]
+        valid = self.layer.valid
+        chosen = [(m, dn, inside & valid(dn)) for m, dn, inside in found]
         if self.layer.mask is not None and source.mask_path is not None:
             chosen = self._unclouded(source, chosen)
         for mosaic, dn, ok in chosen:
@@ -119,49 +151,68 @@ class Reader:
                 result.append((mosaic, dn, ok))
         return result
 
-    def _valid_dn(self, dn: np.ndarray) -> np.ndarray:
-        return self.layer.band.valid(dn)
-
     def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray,
                 band: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
         """The dataset's values at the ``need`` pixels of the patch, and which of those the
         dataset covers; None if it covers none. Reads one window: the needed pixels' extent."""
-        rows, cols = self._indices(dataset, crs, patch)
-        inside = need & (rows >= 0) & (rows < dataset.height) & (cols >= 0) & \
-            (cols < dataset.width)
-        if not inside.any():
+        plan = self._plan(dataset, crs, patch)
+        if not plan.any_covered:
             return None
-        separable = rows.shape[1] == 1 and cols.shape[0] == 1  # one index per row, column
-        if separable and _contiguous(rows[:, 0], dataset.height) and \
-                _contiguous(cols[0], dataset.width):
+        if need is patch.mask:  # the first product of a date: the window is known
+            inside, box = plan.mask_inside, plan.mask_box
+            if box is None:
+                return None
+        else:
+            inside = need & plan.covered
+            box = _box(inside)
+            if box is None:
+                return None
+        r0, r1, c0, c1 = box
+        if plan.contiguous:
             # same pixel size, the patch wholly inside: copy the needed rectangle, no gather
-            used_rows = np.flatnonzero(inside.any(axis=1))
-            used_cols = np.flatnonzero(inside.any(axis=0))
-            r0, r1, c0, c1 = used_rows[0], used_rows[-1] + 1, used_cols[0], used_cols[-1] + 1
-            window = Window(int(cols[0, c0]), int(rows[r0, 0]), int(c1 - c0), int(r1 - r0))
+            window = Window(int(plan.cols[0, c0]), int(plan.rows[r0, 0]), c1 - c0, r1 - r0)
             block = dataset.read(band, window=window)
+            if block.shape == inside.shape:
+                return block, inside
             values = np.zeros(inside.shape, dtype=block.dtype)
             values[r0:r1, c0:c1] = block
             return values, inside
-        if separable:
-            wanted_rows, wanted_cols = rows[inside.any(axis=1), 0], cols[0, inside.any(axis=0)]
+        if plan.separable:
+            wanted_rows, wanted_cols = plan.rows[r0:r1, 0], plan.cols[0, c0:c1]
         else:
-            wanted_rows, wanted_cols = rows[inside], cols[inside]
+            wanted_rows, wanted_cols = plan.rows[inside], plan.cols[inside]
         row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
         height, width = int(wanted_rows.max()) - row0 + 1, int(wanted_cols.max()) - col0 + 1
         block = dataset.read(band, window=Window(col0, row0, width, height))
-        values = block[np.minimum(np.maximum(rows - row0, 0), height - 1),
-                       np.minimum(np.maximum(cols - col0, 0), width - 1)]
+        if plan.separable:  # one row index per patch row, one column index per column
+            return block.take(np.clip(plan.rows[:, 0] - row0, 0, height - 1), axis=0).take(
+                np.clip(plan.cols[0] - col0, 0, width - 1), axis=1), inside
+        values = block[np.minimum(np.maximum(plan.rows - row0, 0), height - 1),
+                       np.minimum(np.maximum(plan.cols - col0, 0), width - 1)]
         return values, inside
 
-    def _indices(self, dataset: DatasetReader, crs: str, patch: Patch
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """Row and column in ``dataset`` of each patch pixel's centre (broadcastable)."""
-        centres = self._centres.get(id(patch))
-        if centres is None:
-            centres = self._centres[id(patch)] = self.grid.centres(patch)
-        xs, ys = centres
-        t = dataset.transform
+    def _plan(self, dataset: DatasetReader, crs: str, patch: Patch) -> _Plan:
+        t, height, width = dataset.transform, dataset.height, dataset.width
+        key = (id(patch), crs, t, height, width)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(crs, t, height, width, patch)
+        return plan
+
+    def _make_plan(self, crs: str, t: Affine, height: int, width: int, patch: Patch) -> _Plan:
+        rows, cols = self._indices(crs, t, patch)
+        covered = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        separable = rows.shape[1] == 1 and cols.shape[0] == 1  # one index per row, column
+        contiguous = separable and _contiguous(rows[:, 0], height) and \
+            _contiguous(cols[0], width)
+        mask_inside = patch.mask & covered
+        return _Plan(rows, cols, covered, bool(covered.any()), separable, contiguous,
+                     mask_inside, _box(mask_inside))
+
+    def _indices(self, crs: str, t: Affine, patch: Patch) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column in a dataset (``crs``, transform ``t``) of each patch pixel's
+        centre (broadcastable)."""
+        xs, ys = self.grid.centres(patch)
         if crs == self.grid.crs and t.b == 0 and t.d == 0:
             cols = np.floor((xs - t.c) / t.a).astype(np.int64)
             rows = np.floor((ys - t.f) / t.e).astype(np.int64)
@@ -171,6 +222,17 @@ class Reader:
             xs, ys = transformer(self.grid.crs, crs).transform(xs, ys)
         cols, rows = ~t * (np.asarray(xs), np.asarray(ys))
         return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+
+
+def _box(inside: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The rows and columns (ends excluded) holding the True pixels; None if there are none."""
+    if inside.size == 1:
+        return (0, 1, 0, 1) if inside.any() else None
+    used_rows = np.flatnonzero(inside.any(axis=1))
+    if used_rows.size == 0:
+        return None
+    used_cols = np.flatnonzero(inside.any(axis=0))
+    return int(used_rows[0]), int(used_rows[-1]) + 1, int(used_cols[0]), int(used_cols[-1]) + 1
 
 
 def _contiguous(indices: np.ndarray, size: int) -> bool:
