@@ -19,7 +19,7 @@ in tables (:mod:`services.timeseries.tables`). What is read and the values are t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from affine import Affine
@@ -31,20 +31,34 @@ from services.index.series import Source
 from services.timeseries.grid import Patch, Pixels, QueryGrid, transformer
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import SeriesLayer
+from services.timeseries.tables import Test
 
 LOG = logging.getLogger("eoscope.timeseries")
 
 
-@dataclass
 class _Mosaic:
-    """One patch being filled: the chosen digital numbers, where they are valid, and the
-    patch pixels still without a valid value (``left``: whether there are any)."""
+    """One patch being filled: the chosen digital numbers and where they are valid."""
 
-    patch: Patch
-    pending: np.ndarray
-    left: bool
-    dn: np.ndarray | None = None
-    valid: np.ndarray | None = None
+    def __init__(self, patch: Patch, nonempty: bool):
+        self.patch = patch
+        self.dn: np.ndarray | None = None
+        self.valid: np.ndarray | None = None
+        self._pending: np.ndarray | None = patch.mask
+        self._left: bool | None = nonempty
+
+    @property
+    def pending(self) -> np.ndarray:
+        """The patch pixels still without a valid value."""
+        if self._pending is None:
+            self._pending = self.patch.mask & ~self.valid
+        return self._pending
+
+    @property
+    def left(self) -> bool:
+        """Whether any pixel is still pending (worked out only when a next product asks)."""
+        if self._left is None:
+            self._left = bool(self.pending.any())
+        return self._left
 
     def take(self, dn: np.ndarray, ok: np.ndarray) -> None:
         """Keep ``dn`` where ``ok`` (``dn`` is a fresh array from one read: the mosaic may
@@ -54,27 +68,79 @@ class _Mosaic:
         else:
             self.dn[ok] = dn[ok]
             self.valid = self.valid | ok
-        self.pending = self.pending & ~ok
-        self.left = bool(self.pending.any())
+        self._pending = self._left = None
 
     def values(self) -> np.ndarray:
         return self.dn[self.valid] if self.dn is not None else np.empty(0)
 
 
 @dataclass(frozen=True)
+class _Cut:
+    """A window of a dataset and how its block becomes the patch's values: the block itself
+    (``place`` None, same shape), copied into ``place`` (r0, r1, c0, c1) of a zero patch, or
+    gathered by ``rows`` and ``cols`` (block indices: one a patch row and one a column when
+    separable, else one a pixel)."""
+
+    window: Window
+    place: tuple[int, int, int, int] | None = None
+    rows: np.ndarray | None = None
+    cols: np.ndarray | None = None
+    separable: bool = False
+
+    def values(self, block: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        if self.rows is None:
+            if self.place is None:
+                return block
+            values = np.zeros(shape, dtype=block.dtype)
+            r0, r1, c0, c1 = self.place
+            values[r0:r1, c0:c1] = block
+            return values
+        if self.separable:
+            return block.take(self.rows, axis=0).take(self.cols, axis=1)
+        return block[self.rows, self.cols]
+
+
+@dataclass(frozen=True)
 class _Plan:
     """Where a patch's pixel centres fall in a dataset of one georeferencing: the row and
-    column of each (broadcastable to the patch), which of them the dataset covers, and the
-    needed window of the patch's own pixels (``mask_inside``, ``mask_box``)."""
+    column of each (broadcastable to the patch), which of them the dataset covers, which of
+    the patch's own pixels it covers (``mask_inside``) and the cut that reads those
+    (``mask_cut``; None if there are none)."""
 
     rows: np.ndarray
     cols: np.ndarray
     covered: np.ndarray
-    any_covered: bool
     separable: bool  # rows (R, 1) and cols (1, C)
     contiguous: bool  # and one dataset pixel per patch pixel, consecutive, all inside
     mask_inside: np.ndarray
-    mask_box: tuple[int, int, int, int] | None  # r0, r1, c0, c1 of mask_inside (None: empty)
+    mask_cut: _Cut | None
+
+    def cut(self, inside: np.ndarray) -> _Cut | None:
+        """The cut that reads the ``inside`` pixels: the extent of the needed pixels only."""
+        box = _box(inside)
+        if box is None:
+            return None
+        r0, r1, c0, c1 = box
+        if self.contiguous:  # same pixel size, the patch wholly inside: copy, no gather
+            window = Window(int(self.cols[0, c0]), int(self.rows[r0, 0]), c1 - c0, r1 - r0)
+            return _Cut(window, None if (r1 - r0, c1 - c0) == inside.shape else box)
+        if self.separable:  # rows and columns monotonic: the extremes are at the ends
+            first_row, last_row = int(self.rows[r0, 0]), int(self.rows[r1 - 1, 0])
+            first_col, last_col = int(self.cols[0, c0]), int(self.cols[0, c1 - 1])
+            row0, col0 = min(first_row, last_row), min(first_col, last_col)
+            height = max(first_row, last_row) - row0 + 1
+            width = max(first_col, last_col) - col0 + 1
+            rows, cols = self.rows[:, 0], self.cols[0]
+        else:
+            wanted_rows, wanted_cols = self.rows[inside], self.cols[inside]
+            row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
+            height = int(wanted_rows.max()) - row0 + 1
+            width = int(wanted_cols.max()) - col0 + 1
+            rows, cols = self.rows, self.cols
+        return _Cut(Window(col0, row0, width, height),
+                    rows=np.minimum(np.maximum(rows - row0, 0), height - 1),
+                    cols=np.minimum(np.maximum(cols - col0, 0), width - 1),
+                    separable=self.separable)
 
 
 @dataclass(frozen=True)
@@ -116,17 +182,20 @@ class Reader:
         nonempty = self._nonempty.get(id(patch))
         if nonempty is None:
             nonempty = self._nonempty[id(patch)] = bool(patch.mask.any())
-        return _Mosaic(patch, patch.mask, nonempty)
+        return _Mosaic(patch, nonempty)
 
     def _fill(self, source: Source, pending: list[_Mosaic]) -> bool:
         """Add the valid pixels of one product; False if it covers none of the pixels."""
         found = []
-        with self.pool.open(source.path) as dataset:
+        key, dataset = self.pool.lend(source.path)
+        try:
             for mosaic in pending:
                 sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending,
                                       self.layer.band.index)
                 if sample is not None:
                     found.append((mosaic, *sample))
+        finally:
+            self.pool.give_back(key, dataset)
         if not found:
             return False
         valid = self.layer.valid
@@ -140,56 +209,39 @@ class Reader:
     def _unclouded(self, source: Source, chosen: list) -> list:
         mask = self.layer.mask
         result = []
-        with self.pool.open(source.mask_path) as dataset:
+        key, dataset = self.pool.lend(source.mask_path)
+        try:
             for mosaic, dn, ok in chosen:
                 if ok.any():
-                    sample = self._gather(dataset, source.crs, mosaic.patch, ok,
-                                          mask.band.index)
+                    # the window of all the patch's pixels: the scene class of any pixel
+                    # still valid is in it (ok is within the patch), and it is known
+                    sample = self._gather(dataset, source.crs, mosaic.patch, None,
+                                          mask.band.index, mask.rule)
                     if sample is not None:
-                        scene, inside = sample
-                        ok = ok & ~(inside & mask.rule(scene))
+                        cloudy, inside = sample
+                        ok = ok & ~(inside & cloudy)
                 result.append((mosaic, dn, ok))
+        finally:
+            self.pool.give_back(key, dataset)
         return result
 
-    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray,
-                band: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
-        """The dataset's values at the ``need`` pixels of the patch, and which of those the
-        dataset covers; None if it covers none. Reads one window: the needed pixels' extent."""
+    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray | None,
+                band: int = 1, test: Test | None = None
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The dataset's values at the ``need`` pixels of the patch (None: all its pixels), or
+        an elementwise ``test`` of them (applied to the block read, before the gather), and
+        which of those the dataset covers; None if it covers none. Reads one window: the
+        needed pixels' extent."""
         plan = self._plan(dataset, crs, patch)
-        if not plan.any_covered:
-            return None
-        if need is patch.mask:  # the first product of a date: the window is known
-            inside, box = plan.mask_inside, plan.mask_box
-            if box is None:
-                return None
+        if need is None or need is patch.mask:  # the first product of a date, or a mask
+            inside, cut = plan.mask_inside, plan.mask_cut
         else:
             inside = need & plan.covered
-            box = _box(inside)
-            if box is None:
-                return None
-        r0, r1, c0, c1 = box
-        if plan.contiguous:
-            # same pixel size, the patch wholly inside: copy the needed rectangle, no gather
-            window = Window(int(plan.cols[0, c0]), int(plan.rows[r0, 0]), c1 - c0, r1 - r0)
-            block = dataset.read(band, window=window)
-            if block.shape == inside.shape:
-                return block, inside
-            values = np.zeros(inside.shape, dtype=block.dtype)
-            values[r0:r1, c0:c1] = block
-            return values, inside
-        if plan.separable:
-            wanted_rows, wanted_cols = plan.rows[r0:r1, 0], plan.cols[0, c0:c1]
-        else:
-            wanted_rows, wanted_cols = plan.rows[inside], plan.cols[inside]
-        row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
-        height, width = int(wanted_rows.max()) - row0 + 1, int(wanted_cols.max()) - col0 + 1
-        block = dataset.read(band, window=Window(col0, row0, width, height))
-        if plan.separable:  # one row index per patch row, one column index per column
-            return block.take(np.clip(plan.rows[:, 0] - row0, 0, height - 1), axis=0).take(
-                np.clip(plan.cols[0] - col0, 0, width - 1), axis=1), inside
-        values = block[np.minimum(np.maximum(plan.rows - row0, 0), height - 1),
-                       np.minimum(np.maximum(plan.cols - col0, 0), width - 1)]
-        return values, inside
+            cut = plan.cut(inside)
+        if cut is None:
+            return None
+        block = dataset.read(band, window=cut.window)
+        return cut.values(block if test is None else test(block), inside.shape), inside
 
     def _plan(self, dataset: DatasetReader, crs: str, patch: Patch) -> _Plan:
         t, height, width = dataset.transform, dataset.height, dataset.width
@@ -205,9 +257,8 @@ class Reader:
         separable = rows.shape[1] == 1 and cols.shape[0] == 1  # one index per row, column
         contiguous = separable and _contiguous(rows[:, 0], height) and \
             _contiguous(cols[0], width)
-        mask_inside = patch.mask & covered
-        return _Plan(rows, cols, covered, bool(covered.any()), separable, contiguous,
-                     mask_inside, _box(mask_inside))
+        plan = _Plan(rows, cols, covered, separable, contiguous, patch.mask & covered, None)
+        return replace(plan, mask_cut=plan.cut(plan.mask_inside))
 
     def _indices(self, crs: str, t: Affine, patch: Patch) -> tuple[np.ndarray, np.ndarray]:
         """Row and column in a dataset (``crs``, transform ``t``) of each patch pixel's

@@ -24,7 +24,9 @@ COUNTS = ("totalCount", "validCount")
 
 
 def physical(band: Band, dn: np.ndarray) -> np.ndarray:
-    return dn.astype(np.float64) * band.scale + band.offset
+    values = np.multiply(dn, band.scale, dtype=np.float64)  # = dn.astype(float64) * scale
+    values += band.offset
+    return values
 
 
 def tidy(value: float) -> float:
@@ -41,10 +43,21 @@ def summary(band: Band, dn: np.ndarray, total: int) -> dict[str, float | int | s
     else:
         values = physical(band, dn)
         low, median, high = _order_statistics(band, dn, values)
-        result = {"average": tidy(values.mean()), "median": tidy(median),
-                  "stdDev": tidy(values.std()), "min": tidy(low), "max": tidy(high)}
+        mean, std = _mean_std(values)
+        result = {"average": tidy(mean), "median": tidy(median), "stdDev": tidy(std),
+                  "min": tidy(low), "max": tidy(high)}
     result.update(totalCount=int(total), validCount=int(dn.size))
     return result
+
+
+def _mean_std(values: np.ndarray) -> tuple[float, float]:
+    """``values.mean()`` and ``values.std()`` as numpy computes them (its ``_var``: the same
+    sums in the same order), the mean summed once."""
+    n = values.size
+    mean = values.sum() / n
+    deviations = values - mean
+    np.multiply(deviations, deviations, out=deviations)
+    return mean, np.sqrt(deviations.sum() / n)
 
 
 def _order_statistics(band: Band, dn: np.ndarray, values: np.ndarray
@@ -59,8 +72,10 @@ def _order_statistics(band: Band, dn: np.ndarray, values: np.ndarray
         levels = np.searchsorted(counts, ranks, side="right").astype(np.uint8)
     else:
         levels = np.partition(dn, ranks)[ranks]
-    low, middle_low, middle_high, high = physical(band, levels)
-    # np.median: the mean of the middle one (n odd) or two values, as numpy sums and divides
+    # the same float64 arithmetic as physical(); np.median: the mean of the middle one (n odd)
+    # or two values, as numpy sums and divides
+    low, middle_low, middle_high, high = (float(v) * band.scale + band.offset
+                                          for v in levels.tolist())
     return low, middle_low if n % 2 else (middle_low + middle_high) / 2, high
 
 
