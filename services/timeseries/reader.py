@@ -19,7 +19,7 @@ in tables (:mod:`services.timeseries.tables`). What is read and the values are t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from affine import Affine
@@ -143,6 +143,20 @@ class _Plan:
                     separable=self.separable)
 
 
+@dataclass
+class _Date:
+    """One date being read: its products, its geometries' mosaics, the products used."""
+
+    sources: list[Source]
+    mosaics: list[list[_Mosaic]]
+    products: list[str] = field(default_factory=list)
+
+    def values(self) -> DateValues:
+        return DateValues([group[0].values() if len(group) == 1 else
+                           np.concatenate([m.values() for m in group]) if group else
+                           np.empty(0) for group in self.mosaics], self.products)
+
+
 @dataclass(frozen=True)
 class DateValues:
     """The valid digital numbers of each geometry on one date, and the products read."""
@@ -162,21 +176,30 @@ class Reader:
         self._nonempty: dict[int, bool] = {}
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
-        mosaics = [[self._mosaic(p) for p in pixels.patches] for pixels in geometries]
-        products = []
-        for source in sources:
-            pending = [m for group in mosaics for m in group if m.left]
-            if not pending:
+        """One date: its products (in name order) onto the geometries' pixels."""
+        return self.read_dates([sources], geometries)[0]
+
+    def read_dates(self, dated: list[list[Source]], geometries: list[Pixels]
+                   ) -> list[DateValues]:
+        """Several dates, each as :meth:`read` reads it, in rounds: every date's first
+        product, then the second product of the dates that still have pixels to fill, and so
+        on; in a round the product files are read one after the other, then the scene masks
+        (reads back to back are ~20 % faster than reads between numpy work)."""
+        dates = [_Date(sources, [[self._mosaic(p) for p in pixels.patches]
+                                 for pixels in geometries]) for sources in dated]
+        turn = 0
+        while True:
+            round_ = []
+            for date in dates:
+                if turn < len(date.sources):
+                    pending = [m for group in date.mosaics for m in group if m.left]
+                    if pending:
+                        round_.append((date, date.sources[turn], pending))
+            if not round_:
                 break
-            try:
-                if self._fill(source, pending):
-                    products.append(source.name)
-            except (RasterioError, OSError) as error:
-                LOG.warning("time series: %s not read: %s", source.name, error)
-        values = [group[0].values() if len(group) == 1 else
-                  np.concatenate([m.values() for m in group]) if group else np.empty(0)
-                  for group in mosaics]
-        return DateValues(values, products)
+            self._fill(round_)
+            turn += 1
+        return [date.values() for date in dates]
 
     def _mosaic(self, patch: Patch) -> _Mosaic:
         nonempty = self._nonempty.get(id(patch))
@@ -184,27 +207,36 @@ class Reader:
             nonempty = self._nonempty[id(patch)] = bool(patch.mask.any())
         return _Mosaic(patch, nonempty)
 
-    def _fill(self, source: Source, pending: list[_Mosaic]) -> bool:
-        """Add the valid pixels of one product; False if it covers none of the pixels."""
+    def _fill(self, round_: list[tuple[_Date, Source, list[_Mosaic]]]) -> None:
+        """Add the valid pixels of one product of each date. A date names a product that
+        covers any of its pending pixels; a product that cannot be read is left out."""
+        band, valid = self.layer.band.index, self.layer.valid
         found = []
-        key, dataset = self.pool.lend(source.path)
-        try:
-            for mosaic in pending:
-                sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending,
-                                      self.layer.band.index)
-                if sample is not None:
-                    found.append((mosaic, *sample))
-        finally:
-            self.pool.give_back(key, dataset)
-        if not found:
-            return False
-        valid = self.layer.valid
-        chosen = [(m, dn, inside & valid(dn)) for m, dn, inside in found]
-        if self.layer.mask is not None and source.mask_path is not None:
-            chosen = self._unclouded(source, chosen)
-        for mosaic, dn, ok in chosen:
-            mosaic.take(dn, ok)
-        return True
+        for date, source, pending in round_:
+            try:
+                key, dataset = self.pool.lend(source.path)
+                try:
+                    samples = [(m, *sample) for m in pending if (sample := self._gather(
+                        dataset, source.crs, m.patch, m.pending, band)) is not None]
+                finally:
+                    self.pool.give_back(key, dataset)
+            except (RasterioError, OSError) as error:
+                LOG.warning("time series: %s not read: %s", source.name, error)
+                continue
+            if samples:
+                found.append((date, source, [(m, dn, inside & valid(dn))
+                                             for m, dn, inside in samples]))
+        masked = self.layer.mask is not None
+        for date, source, chosen in found:
+            if masked and source.mask_path is not None:
+                try:
+                    chosen = self._unclouded(source, chosen)
+                except (RasterioError, OSError) as error:
+                    LOG.warning("time series: %s not read: %s", source.name, error)
+                    continue
+            for mosaic, dn, ok in chosen:
+                mosaic.take(dn, ok)
+            date.products.append(source.name)
 
     def _unclouded(self, source: Source, chosen: list) -> list:
         mask = self.layer.mask

@@ -143,21 +143,19 @@ class TimeSeriesService:
                                   f" at most {self.limits.max_extent_km2:g} km² per request",
                                   "body")
         pixels = [grid.pixels(p) for p in projected]
+        totals = [px.total for px in pixels]
         mask = layer.mask
         query = SeriesQuery(layer.collection.id, layer.band.name,
                             mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
-        self._check_cost(sum(px.total for px in pixels), len(by_date))
+        self._check_cost(sum(totals), len(by_date))
         reader = Reader(self.pool, grid, layer)
 
         def dates(days: list[str]) -> list[DateResult]:
-            results = []
-            for day in days:
-                read = reader.read(by_date[day], pixels)
-                results.append(DateResult(day, [
-                    reduce(layer, values, px.total)
-                    for values, px in zip(read.values, pixels, strict=True)], read.products))
-            return results
+            reads = reader.read_dates([by_date[day] for day in days], pixels)
+            return [DateResult(day, [reduce(layer, values, total) for values, total in
+                                     zip(read.values, totals, strict=True)], read.products)
+                    for day, read in zip(days, reads, strict=True)]
 
         days = sorted(by_date)
         if self.limits.read_threads == 1:  # in the request's own thread: no queue shared
