@@ -31,7 +31,6 @@ from services.index.series import Source
 from services.timeseries.grid import Patch, Pixels, QueryGrid, transformer
 from services.timeseries.handles import DatasetPool
 from services.timeseries.layers import SeriesLayer
-from services.timeseries.tables import Test
 
 LOG = logging.getLogger("eoscope.timeseries")
 
@@ -211,69 +210,79 @@ class Reader:
         """Add the valid pixels of one product of each date. A date names a product that
         covers any of its pending pixels; a product that cannot be read is left out."""
         band, valid = self.layer.band.index, self.layer.valid
-        found = []
-        for date, source, pending in round_:
+        read = []
+        for date, source, pending in round_:  # the reads, back to back
             try:
-                key, dataset = self.pool.lend(source.path)
-                try:
-                    samples = [(m, *sample) for m in pending if (sample := self._gather(
-                        dataset, source.crs, m.patch, m.pending, band)) is not None]
-                finally:
-                    self.pool.give_back(key, dataset)
+                blocks = self._read(source.path, source.crs, band,
+                                    [(m, m.patch, m.pending) for m in pending])
             except (RasterioError, OSError) as error:
                 LOG.warning("time series: %s not read: %s", source.name, error)
                 continue
-            if samples:
-                found.append((date, source, [(m, dn, inside & valid(dn))
-                                             for m, dn, inside in samples]))
-        masked = self.layer.mask is not None
+            if blocks:
+                read.append((date, source, blocks))
+        found = []
+        for date, source, blocks in read:
+            chosen = []
+            for mosaic, cut, inside, block in blocks:
+                dn = cut.values(block, inside.shape)
+                ok = inside & valid(dn)
+                chosen.append((mosaic, dn, ok))
+            found.append((date, source, chosen))
+        if self.layer.mask is not None:
+            found = self._unclouded(found)
         for date, source, chosen in found:
-            if masked and source.mask_path is not None:
-                try:
-                    chosen = self._unclouded(source, chosen)
-                except (RasterioError, OSError) as error:
-                    LOG.warning("time series: %s not read: %s", source.name, error)
-                    continue
             for mosaic, dn, ok in chosen:
                 mosaic.take(dn, ok)
             date.products.append(source.name)
 
-    def _unclouded(self, source: Source, chosen: list) -> list:
+    def _unclouded(self, found: list) -> list:
+        """``found`` without the pixels the scene masks call cloudy; a product whose mask
+        cannot be read is left out. The mask is read over the window of all the patch's
+        pixels: the class of any pixel still valid is in it (ok is within the patch)."""
         mask = self.layer.mask
+        read = []
+        for date, source, chosen in found:  # the reads, back to back
+            if source.mask_path is None:
+                read.append((date, source, chosen, []))
+                continue
+            wanted = [(i, mosaic.patch, None) for i, (mosaic, _, ok) in enumerate(chosen)
+                      if ok.any()]
+            try:  # opened even if no pixel is valid: a product without its mask is left out
+                blocks = self._read(source.mask_path, source.crs, mask.band.index, wanted)
+            except (RasterioError, OSError) as error:
+                LOG.warning("time series: %s not read: %s", source.name, error)
+                continue
+            read.append((date, source, chosen, blocks))
         result = []
-        key, dataset = self.pool.lend(source.mask_path)
-        try:
-            for mosaic, dn, ok in chosen:
-                if ok.any():
-                    # the window of all the patch's pixels: the scene class of any pixel
-                    # still valid is in it (ok is within the patch), and it is known
-                    sample = self._gather(dataset, source.crs, mosaic.patch, None,
-                                          mask.band.index, mask.rule)
-                    if sample is not None:
-                        cloudy, inside = sample
-                        ok = ok & ~(inside & cloudy)
-                result.append((mosaic, dn, ok))
-        finally:
-            self.pool.give_back(key, dataset)
+        for date, source, chosen, blocks in read:
+            chosen = list(chosen)
+            for i, cut, inside, block in blocks:
+                mosaic, dn, ok = chosen[i]
+                cloudy = cut.values(mask.rule(block), inside.shape)
+                chosen[i] = (mosaic, dn, ok & ~(inside & cloudy))
+            result.append((date, source, chosen))
         return result
 
-    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray | None,
-                band: int = 1, test: Test | None = None
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-        """The dataset's values at the ``need`` pixels of the patch (None: all its pixels), or
-        an elementwise ``test`` of them (applied to the block read, before the gather), and
-        which of those the dataset covers; None if it covers none. Reads one window: the
-        needed pixels' extent."""
-        plan = self._plan(dataset, crs, patch)
-        if need is None or need is patch.mask:  # the first product of a date, or a mask
-            inside, cut = plan.mask_inside, plan.mask_cut
-        else:
-            inside = need & plan.covered
-            cut = plan.cut(inside)
-        if cut is None:
-            return None
-        block = dataset.read(band, window=cut.window)
-        return cut.values(block if test is None else test(block), inside.shape), inside
+    def _read(self, path: str, crs: str, band: int, wanted: list[tuple[object, Patch,
+                                                                      np.ndarray | None]]
+              ) -> list[tuple[object, _Cut, np.ndarray, np.ndarray]]:
+        """For each (tag, patch, needed pixels or None for all of the patch's) that the file
+        covers: the tag, the cut, which needed pixels it covers, and the block read."""
+        blocks = []
+        key, dataset = self.pool.lend(path)
+        try:
+            for tag, patch, need in wanted:
+                plan = self._plan(dataset, crs, patch)
+                if need is None or need is patch.mask:  # a date's first product, or a mask
+                    inside, cut = plan.mask_inside, plan.mask_cut
+                else:
+                    inside = need & plan.covered
+                    cut = plan.cut(inside)
+                if cut is not None:
+                    blocks.append((tag, cut, inside, dataset.read(band, window=cut.window)))
+        finally:
+            self.pool.give_back(key, dataset)
+        return blocks
 
     def _plan(self, dataset: DatasetReader, crs: str, patch: Patch) -> _Plan:
         t, height, width = dataset.transform, dataset.height, dataset.width
