@@ -8,12 +8,14 @@ shadow. A product is sampled at the grid's pixel centres (nearest neighbour): pi
 when it is on the grid, and correctly, if slower, when it is not (another UTM zone).
 
 Only the window of a product that the geometry's pixels fall in is read, so GDAL decodes only
-those blocks; the scene classification is read only where the product still has valid pixels.
+those blocks; the scene classification is read (over the patch's window) only where the
+product has valid pixels.
 
 A request reads many dates of the same products' grid, so where a patch's pixels fall in a
 product (its rows, columns and which of them it covers) is worked out once per request and
-georeferencing (:class:`_Plan`), not once per file; validity and the mask rule are looked up
-in tables (:mod:`services.timeseries.tables`). What is read and the values are the same.
+georeferencing (:class:`_Plan`), not once per file; validity and the mask rule come from
+tables (:mod:`services.timeseries.tables`); and the dates are read in rounds, the files of a
+round back to back (:meth:`Reader.read_dates`).
 """
 
 from __future__ import annotations
