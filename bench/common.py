@@ -252,15 +252,19 @@ class LeanClient:
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
 
-    def __call__(self, path: str, params: Mapping[str, object]) -> Answer:
+    def __call__(self, path: str, params: Mapping[str, object], body: bytes | None = None
+                 ) -> Answer:
+        """GET ``path`` with ``params``, or POST ``body`` (JSON) to it."""
         target = f"{path}?{urlencode(params, doseq=True)}"
+        method, headers = ("GET", {}) if body is None else \
+            ("POST", {"Content-Type": "application/json"})
         try:
-            self.connection.request("GET", target)
+            self.connection.request(method, target, body, headers)
             response = self.connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionError):
             # gunicorn closes idle keep-alive connections (after 2 s); reconnect, as requests does
             self.connection.close()
-            self.connection.request("GET", target)
+            self.connection.request(method, target, body, headers)
             response = self.connection.getresponse()
         return Answer(response.status, response.getheader("Content-Type", ""), response.read())
 

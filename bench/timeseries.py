@@ -15,9 +15,11 @@ the same NDVI and scene classification (SCL) reads with the files already open, 
 keeps them; and a request whose files are not open yet (the gateway with its open-file cache
 off, ``EOSCOPE_TS_OPEN_FILES=0``: every request is a first one) within 1.3 x of the cold floor
 (open + read of the NDVI and SCL files). Also timed, for the record: the floor opening the NDVI
-files only (the old target's), and with ``--variants`` gateways with 1, 2 and 4 read threads
-(``EOSCOPE_TS_READ_THREADS``). Every gateway answer is checked against values read from the
-files here: the dates, and per date the valid count (and the point's value).
+files only (the old target's), the same gateway through a bare ``http.client`` keep-alive
+connection (no ``requests``, no gzip: the client's own cost), and with ``--variants`` gateways
+with 1, 2 and 4 read threads (``EOSCOPE_TS_READ_THREADS``). Every gateway answer is checked
+against values read from the files here: the dates, and per date the valid count (and the
+point's value).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from rasterio.windows import Window
 
 from bench.common import (
     Answer,
+    LeanClient,
     Report,
     Stats,
     bind,
@@ -62,6 +65,7 @@ SQUARES = ((500, 500), (1000, 1700), (1900, 1000))  # SW corners, metres from th
 COLD_FLOOR = "floor: open + read, NDVI + SCL files"
 WARM_FLOOR = "floor: read only (files open), NDVI + SCL"
 COLD_GATEWAY = "gateway, no open-file cache"
+LEAN_GATEWAY = "gateway, http.client keep-alive (no requests, no gzip)"
 TARGETS = {"point / warm floor": 1.5, "polygon / warm floor": 2.0,
            "point cold / cold floor": 1.3, "polygon cold / cold floor": 1.3}
 COMMAND = "python -m bench.timeseries"
@@ -181,6 +185,11 @@ def gateway_case(session: requests.Session, url: str, case: Case) -> Answer:
                   response.content)
 
 
+def lean_case(client: LeanClient, case: Case) -> Answer:
+    path = f"/timeseries/v1.0/ts/{LAYER}/{case.kind if case.kind == 'point' else 'geometry'}"
+    return client(path, case.query, None if case.body is None else json.dumps(case.body).encode())
+
+
 def checker(data: Files, all_cases: list[Case]):
     def check(way: str, number: int, answer: Answer) -> None:
         if answer.status != 200:
@@ -227,6 +236,12 @@ def run(repeat: int = 10, warmup: int = 1, variants: bool = False) -> Report:
             for kind in ways_by_kind:
                 ways_by_kind[kind][name] = [bind(gateway_case, session, url, c)
                                             for c in all_cases if c.kind == kind]
+            if name == "gateway":  # the same gateway through a lean client: the client's cost
+                lean = LeanClient(url)
+                stack.callback(lean.close)
+                for kind in ways_by_kind:
+                    ways_by_kind[kind][LEAN_GATEWAY] = [bind(lean_case, lean, c)
+                                                        for c in all_cases if c.kind == kind]
         for kind, ways in ways_by_kind.items():
             mine = [c for c in all_cases if c.kind == kind]
             ways["floor: open + read, NDVI files"] = [
@@ -246,6 +261,8 @@ def run(repeat: int = 10, warmup: int = 1, variants: bool = False) -> Report:
                 key = f"{kind} / floor" if name == "gateway" else f"{kind} / floor ({name})"
                 report.ratios[key] = ratio(stats[name], floor)
             report.ratios[f"{kind} / warm floor"] = ratio(stats["gateway"], stats[WARM_FLOOR])
+            report.ratios[f"{kind} / warm floor (http.client)"] = ratio(stats[LEAN_GATEWAY],
+                                                                       stats[WARM_FLOOR])
             report.ratios[f"{kind} cold / cold floor"] = ratio(stats[COLD_GATEWAY],
                                                                stats[COLD_FLOOR])
     for name, target in TARGETS.items():

@@ -7,15 +7,14 @@ together with :mod:`services.index.store` and :mod:`services.index.search`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from shapely import wkb
+import shapely
 from shapely.geometry.base import BaseGeometry
-from shapely.prepared import prep
+
+from services.index.kept import KeptReader
 
 _SOURCES = """
 SELECT p.date, p.name, p.platform, p.time, p.tile, p.crs, p.footprint, f.path,
@@ -52,27 +51,27 @@ class SeriesQuery:
 
 
 class SeriesCatalog:
-    """The products of a layer, from the index at ``path`` (opened read-only per query)."""
+    """The products of a layer, from the index at ``path`` (read-only, on a connection each
+    thread keeps)."""
 
     def __init__(self, path: Path):
         self.path = path
+        self._reader = KeptReader(path)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+    def _query(self, sql: str, args: dict | tuple) -> list[tuple]:
         try:
-            yield db
-        finally:
-            db.close()
+            return self._reader.connection().execute(sql, args).fetchall()
+        except sqlite3.Error:
+            self._reader.forget()
+            raise
 
     def summary(self, collection: str) -> tuple[list[str], tuple[float, ...] | None]:
         """Every acquisition date (oldest first) and the lon/lat bounds of a collection."""
-        with self._connect() as db:
-            dates = [r[0] for r in db.execute(
-                "SELECT DISTINCT date FROM products WHERE collection = ? ORDER BY date",
-                (collection,))]
-            bounds = db.execute("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM"
-                                " products WHERE collection = ?", (collection,)).fetchone()
+        dates = [r[0] for r in self._query(
+            "SELECT DISTINCT date FROM products WHERE collection = ? ORDER BY date",
+            (collection,))]
+        [bounds] = self._query("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM"
+                               " products WHERE collection = ?", (collection,))
         return dates, None if bounds[0] is None else tuple(bounds)
 
     def sources(self, query: SeriesQuery, start: date, end: date, area: BaseGeometry
@@ -80,21 +79,18 @@ class SeriesCatalog:
         """Date → the layer's products whose footprint meets ``area`` (lon/lat), in name
         order; of several versions of one acquisition only the newest."""
         minx, miny, maxx, maxy = area.bounds
-        with self._connect() as db:
-            rows = db.execute(_SOURCES, {
-                "collection": query.collection, "band": query.band,
-                "start": start.isoformat(), "end": end.isoformat(),
-                "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
-                "mask_collection": query.mask_collection,
-                "mask_band": query.mask_band}).fetchall()
-        wanted = prep(area)
+        rows = self._query(_SOURCES, {
+            "collection": query.collection, "band": query.band,
+            "start": start.isoformat(), "end": end.isoformat(),
+            "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
+            "mask_collection": query.mask_collection, "mask_band": query.mask_band})
+        outlines = shapely.from_wkb([row[6] for row in rows])
+        meets = shapely.intersects(area, outlines)
         by_date: dict[str, list[Source]] = {}
         seen: set[tuple[str, str, str]] = set()
-        for day, name, platform, time, tile, crs, footprint, path, mask_path in rows:
-            if (platform, time, tile) in seen:
-                continue
-            outline = wkb.loads(footprint)
-            if not wanted.intersects(outline):
+        for (day, name, platform, time, tile, crs, _, path, mask_path), outline, meet in zip(
+                rows, outlines, meets, strict=True):
+            if (platform, time, tile) in seen or not meet:
                 continue
             seen.add((platform, time, tile))
             by_date.setdefault(day, []).append(Source(name, crs, path, mask_path,

@@ -6,13 +6,12 @@ All SQL lives here, so another database (PostgreSQL/PostGIS) replaces this modul
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from services.index.kept import KeptReader
 from services.index.product import LayerSource, Product
 
 SCHEMA_VERSION = 5
@@ -106,7 +105,7 @@ class ProductIndex:
     def __init__(self, path: Path, create: bool = True):
         self.path = path
         self.create = create
-        self._readers = threading.local()
+        self._reader = KeptReader(path)
         if not create:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,23 +217,12 @@ class ProductIndex:
         """A number that changes whenever the index does. Asked on every request, so it is read
         on a connection each thread keeps open (reopened when the index file is replaced);
         under WAL each read sees the latest commit."""
-        db = self._reader()
+        db = self._reader.connection()
         try:
             return db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
         except sqlite3.Error:
-            self._readers.__dict__.clear()
+            self._reader.forget()
             raise
-
-    def _reader(self) -> sqlite3.Connection:
-        stat = os.stat(self.path)  # FileNotFoundError (an OSError) if the index is gone
-        key = (stat.st_ino, stat.st_dev)
-        readers = self._readers.__dict__
-        if readers.get("key") != key:
-            if readers.get("db") is not None:
-                readers["db"].close()
-            readers["db"] = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-            readers["key"] = key
-        return readers["db"]
 
     def dates(self, collection: str) -> list[str]:
         """Every acquisition date of a collection, oldest first."""

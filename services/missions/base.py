@@ -20,7 +20,8 @@ from services.registry.models import Band, Collection
 
 Properties = Mapping[str, object]
 MaskRule = Callable[[np.ndarray], np.ndarray]
-"""Values of a mask band → True where the pixel is not to be used (cloud, shadow, no data …)."""
+"""Values of a mask band → True where the pixel is not to be used (cloud, shadow, no data …);
+elementwise (each answer depends on its value alone: the time series look them up in a table)."""
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,28 @@ class DatasetPool:
 
     @contextmanager
     def open(self, path: str) -> Iterator[DatasetReader]:
-        status = os.stat(path)
-        key = (path, status.st_ino, status.st_size, status.st_mtime_ns)
-        dataset, stale = self._take(key)
-        _close(stale)
-        if dataset is None:
-            dataset = rasterio.open(path)
+        key, dataset = self.lend(path)
         try:
             yield dataset
         finally:
-            _close(self._give(key, dataset))
+            self.give_back(key, dataset)
+
+    def lend(self, path: str) -> tuple[Key, DatasetReader]:
+        """An open handle of ``path`` for this thread, until :meth:`give_back` (what
+        :meth:`open` does, without a context manager's cost: a request lends ~150 handles)."""
+        status = os.stat(path)
+        key = (path, status.st_ino, status.st_size, status.st_mtime_ns)
+        dataset, stale = self._take(key)
+        if stale:
+            _close(stale)
+        if dataset is None:
+            dataset = rasterio.open(path)
+        return key, dataset
+
+    def give_back(self, key: Key, dataset: DatasetReader) -> None:
+        evicted = self._give(key, dataset)
+        if evicted:
+            _close(evicted)
 
     def close(self) -> None:
         with self._lock:

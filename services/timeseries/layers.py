@@ -10,12 +10,13 @@ classification of Sentinel-2's TOC product), read with the mission profile's rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.missions import PROFILES
 from services.missions.base import MaskRule
 from services.registry import Band, Collection, Registry
 from services.timeseries.errors import UnknownLayer
+from services.timeseries.tables import ByTable, Test
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class SceneMask:
 
     collection: str
     band: Band
-    rule: MaskRule
+    rule: MaskRule  # elementwise: answered from a table for 8- and 16-bit bands
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class SeriesLayer:
     band: Band
     mask: SceneMask | None
     aliases: tuple[str, ...]
+    valid: Test = field(init=False, compare=False)  # band.valid, answered from a table
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "valid", ByTable(self.band.valid))
 
 
 class LayerTable:
@@ -79,4 +84,4 @@ def _mask(registry: Registry, collection: Collection) -> SceneMask | None:
     mask = collection.masks[0]
     source = registry.collections[mask.collection or collection.id]
     return SceneMask(source.id, source.band(mask.band),
-                     PROFILES[collection.profile].rule(mask.rule))
+                     ByTable(PROFILES[collection.profile].rule(mask.rule)))

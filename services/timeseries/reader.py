@@ -8,15 +8,23 @@ shadow. A product is sampled at the grid's pixel centres (nearest neighbour): pi
 when it is on the grid, and correctly, if slower, when it is not (another UTM zone).
 
 Only the window of a product that the geometry's pixels fall in is read, so GDAL decodes only
-those blocks; the scene classification is read only where the product still has valid pixels.
+those blocks; the scene classification is read (over the patch's window) only where the
+product has valid pixels.
+
+A request reads many dates of the same products' grid, so where a patch's pixels fall in a
+product (its rows, columns and which of them it covers) is worked out once per request and
+georeferencing (:class:`_Plan`), not once per file; validity and the mask rule come from
+tables (:mod:`services.timeseries.tables`); and the dates are read in rounds, the files of a
+round back to back (:meth:`Reader.read_dates`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from affine import Affine
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
@@ -29,38 +37,127 @@ from services.timeseries.layers import SeriesLayer
 LOG = logging.getLogger("eoscope.timeseries")
 
 
-@dataclass
 class _Mosaic:
     """One patch being filled: the chosen digital numbers and where they are valid."""
 
-    patch: Patch
-    dn: np.ndarray | None = None
-    valid: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.valid = np.zeros(self.patch.shape, dtype=bool)
+    def __init__(self, patch: Patch, nonempty: bool):
+        self.patch = patch
+        self.dn: np.ndarray | None = None
+        self.valid: np.ndarray | None = None
+        self._pending: np.ndarray | None = patch.mask
+        self._left: bool | None = nonempty
 
     @property
     def pending(self) -> np.ndarray:
-        return self.patch.mask & ~self.valid
+        """The patch pixels still without a valid value."""
+        if self._pending is None:
+            self._pending = self.patch.mask & ~self.valid
+        return self._pending
+
+    @property
+    def left(self) -> bool:
+        """Whether any pixel is still pending (worked out only when a next product asks)."""
+        if self._left is None:
+            self._left = bool(self.pending.any())
+        return self._left
 
     def take(self, dn: np.ndarray, ok: np.ndarray) -> None:
+        """Keep ``dn`` where ``ok`` (``dn`` is a fresh array from one read: the mosaic may
+        keep it as it is)."""
         if self.dn is None:
-            self.dn = np.zeros(self.patch.shape, dtype=dn.dtype)
-        self.dn[ok] = dn[ok]
-        self.valid |= ok
+            self.dn, self.valid = dn, ok
+        else:
+            self.dn[ok] = dn[ok]
+            self.valid = self.valid | ok
+        self._pending = self._left = None
 
     def values(self) -> np.ndarray:
         return self.dn[self.valid] if self.dn is not None else np.empty(0)
 
 
 @dataclass(frozen=True)
-class _Sample:
-    """A product's values at a patch's pixels, which of them it covers, the pixels read."""
+class _Cut:
+    """A window of a dataset and how its block becomes the patch's values: the block itself
+    (``place`` None, same shape), copied into ``place`` (r0, r1, c0, c1) of a zero patch, or
+    gathered by ``rows`` and ``cols`` (block indices: one a patch row and one a column when
+    separable, else one a pixel)."""
 
-    values: np.ndarray
-    inside: np.ndarray
-    read: int
+    window: Window
+    place: tuple[int, int, int, int] | None = None
+    rows: np.ndarray | None = None
+    cols: np.ndarray | None = None
+    separable: bool = False
+
+    def values(self, block: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        if self.rows is None:
+            if self.place is None:
+                return block
+            values = np.zeros(shape, dtype=block.dtype)
+            r0, r1, c0, c1 = self.place
+            values[r0:r1, c0:c1] = block
+            return values
+        if self.separable:
+            return block.take(self.rows, axis=0).take(self.cols, axis=1)
+        return block[self.rows, self.cols]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where a patch's pixel centres fall in a dataset of one georeferencing: the row and
+    column of each (broadcastable to the patch), which of them the dataset covers, which of
+    the patch's own pixels it covers (``mask_inside``) and the cut that reads those
+    (``mask_cut``; None if there are none)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    covered: np.ndarray
+    separable: bool  # rows (R, 1) and cols (1, C)
+    contiguous: bool  # and one dataset pixel per patch pixel, consecutive, all inside
+    mask_inside: np.ndarray
+    mask_cut: _Cut | None
+
+    def cut(self, inside: np.ndarray) -> _Cut | None:
+        """The cut that reads the ``inside`` pixels: the extent of the needed pixels only."""
+        box = _box(inside)
+        if box is None:
+            return None
+        r0, r1, c0, c1 = box
+        if self.contiguous:  # same pixel size, the patch wholly inside: copy, no gather
+            window = Window(int(self.cols[0, c0]), int(self.rows[r0, 0]), c1 - c0, r1 - r0)
+            return _Cut(window, None if (r1 - r0, c1 - c0) == inside.shape else box)
+        if self.separable:  # rows and columns monotonic: the extremes are at the ends
+            first_row, last_row = int(self.rows[r0, 0]), int(self.rows[r1 - 1, 0])
+            first_col, last_col = int(self.cols[0, c0]), int(self.cols[0, c1 - 1])
+            row0, col0 = min(first_row, last_row), min(first_col, last_col)
+            height = max(first_row, last_row) - row0 + 1
+            width = max(first_col, last_col) - col0 + 1
+            rows, cols = self.rows[:, 0], self.cols[0]
+        else:
+            wanted_rows, wanted_cols = self.rows[inside], self.cols[inside]
+            row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
+            height = int(wanted_rows.max()) - row0 + 1
+            width = int(wanted_cols.max()) - col0 + 1
+            rows, cols = self.rows, self.cols
+        return _Cut(Window(col0, row0, width, height),
+                    rows=np.minimum(np.maximum(rows - row0, 0), height - 1),
+                    cols=np.minimum(np.maximum(cols - col0, 0), width - 1),
+                    separable=self.separable)
+
+
+@dataclass
+class _Date:
+    """One date being read: its products, its geometries' mosaics, the products used."""
+
+    sources: list[Source]
+    mosaics: list[list[_Mosaic]]
+    products: list[str] = field(default_factory=list)
+    pixels_read: int = 0  # of every window read (bands and masks)
+
+    def values(self) -> DateValues:
+        return DateValues([group[0].values() if len(group) == 1 else
+                           np.concatenate([m.values() for m in group]) if group else
+                           np.empty(0) for group in self.mosaics], self.products,
+                          self.pixels_read)
 
 
 @dataclass(frozen=True)
@@ -79,104 +176,142 @@ class Reader:
         self.pool = pool
         self.grid = grid
         self.layer = layer
-        self._centres: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[tuple, _Plan] = {}
+        self._nonempty: dict[int, bool] = {}
 
     def read(self, sources: list[Source], geometries: list[Pixels]) -> DateValues:
-        mosaics = [[_Mosaic(p) for p in pixels.patches] for pixels in geometries]
-        products, read = [], 0
-        for source in sources:
-            pending = [m for group in mosaics for m in group if m.pending.any()]
-            if not pending:
+        """One date: its products (in name order) onto the geometries' pixels."""
+        return self.read_dates([sources], geometries)[0]
+
+    def read_dates(self, dated: list[list[Source]], geometries: list[Pixels]
+                   ) -> list[DateValues]:
+        """Several dates, each as :meth:`read` reads it, in rounds: every date's first
+        product, then the second product of the dates that still have pixels to fill, and so
+        on; in a round the product files are read one after the other, then the scene masks
+        (reads back to back are ~20 % faster than reads between numpy work)."""
+        dates = [_Date(sources, [[self._mosaic(p) for p in pixels.patches]
+                                 for pixels in geometries]) for sources in dated]
+        turn = 0
+        while True:
+            round_ = []
+            for date in dates:
+                if turn < len(date.sources):
+                    pending = [m for group in date.mosaics for m in group if m.left]
+                    if pending:
+                        round_.append((date, date.sources[turn], pending))
+            if not round_:
                 break
+            self._fill(round_)
+            turn += 1
+        return [date.values() for date in dates]
+
+    def _mosaic(self, patch: Patch) -> _Mosaic:
+        nonempty = self._nonempty.get(id(patch))
+        if nonempty is None:
+            nonempty = self._nonempty[id(patch)] = bool(patch.mask.any())
+        return _Mosaic(patch, nonempty)
+
+    def _fill(self, round_: list[tuple[_Date, Source, list[_Mosaic]]]) -> None:
+        """Add the valid pixels of one product of each date. A date names a product that
+        covers any of its pending pixels; a product that cannot be read is left out."""
+        band, valid = self.layer.band.index, self.layer.valid
+        read = []
+        for date, source, pending in round_:  # the reads, back to back
             try:
-                pixels = self._fill(source, pending)
+                blocks = self._read(source.path, source.crs, band,
+                                    [(m, m.patch, m.pending) for m in pending])
             except (RasterioError, OSError) as error:
                 LOG.warning("time series: %s not read: %s", source.name, error)
                 continue
-            if pixels:
-                products.append(source.name)
-                read += pixels
-        values = [np.concatenate([m.values() for m in group]) if group else np.empty(0)
-                  for group in mosaics]
-        return DateValues(values, products, read)
-
-    def _fill(self, source: Source, pending: list[_Mosaic]) -> int:
-        """Add the valid pixels of one product; the pixels read (0: it covers none)."""
-        found, read = [], 0
-        with self.pool.open(source.path) as dataset:
-            for mosaic in pending:
-                sample = self._gather(dataset, source.crs, mosaic.patch, mosaic.pending,
-                                      self.layer.band.index)
-                if sample is not None:
-                    found.append((mosaic, sample.values, sample.inside))
-                    read += sample.read
-        if not found:
-            return 0
-        chosen = [(m, dn, inside & self._valid_dn(dn)) for m, dn, inside in found]
-        if self.layer.mask is not None and source.mask_path is not None:
-            chosen, masks_read = self._unclouded(source, chosen)
-            read += masks_read
-        for mosaic, dn, ok in chosen:
-            mosaic.take(dn, ok)
-        return read
-
-    def _unclouded(self, source: Source, chosen: list) -> tuple[list, int]:
-        mask = self.layer.mask
-        result, read = [], 0
-        with self.pool.open(source.mask_path) as dataset:
+            if blocks:
+                date.pixels_read += sum(block.size for *_, block in blocks)
+                read.append((date, source, blocks))
+        found = []
+        for date, source, blocks in read:
+            chosen = []
+            for mosaic, cut, inside, block in blocks:
+                dn = cut.values(block, inside.shape)
+                ok = inside & valid(dn)
+                chosen.append((mosaic, dn, ok))
+            found.append((date, source, chosen))
+        if self.layer.mask is not None:
+            found = self._unclouded(found)
+        for date, source, chosen in found:
             for mosaic, dn, ok in chosen:
-                if ok.any():
-                    sample = self._gather(dataset, source.crs, mosaic.patch, ok,
-                                          mask.band.index)
-                    if sample is not None:
-                        ok = ok & ~(sample.inside & mask.rule(sample.values))
-                        read += sample.read
-                result.append((mosaic, dn, ok))
-        return result, read
+                mosaic.take(dn, ok)
+            date.products.append(source.name)
 
-    def _valid_dn(self, dn: np.ndarray) -> np.ndarray:
-        return self.layer.band.valid(dn)
+    def _unclouded(self, found: list) -> list:
+        """``found`` without the pixels the scene masks call cloudy; a product whose mask
+        cannot be read is left out. The mask is read over the window of all the patch's
+        pixels: the class of any pixel still valid is in it (ok is within the patch)."""
+        mask = self.layer.mask
+        read = []
+        for date, source, chosen in found:  # the reads, back to back
+            if source.mask_path is None:
+                read.append((date, source, chosen, []))
+                continue
+            wanted = [(i, mosaic.patch, None) for i, (mosaic, _, ok) in enumerate(chosen)
+                      if ok.any()]
+            try:  # opened even if no pixel is valid: a product without its mask is left out
+                blocks = self._read(source.mask_path, source.crs, mask.band.index, wanted)
+            except (RasterioError, OSError) as error:
+                LOG.warning("time series: %s not read: %s", source.name, error)
+                continue
+            date.pixels_read += sum(block.size for *_, block in blocks)
+            read.append((date, source, chosen, blocks))
+        result = []
+        for date, source, chosen, blocks in read:
+            chosen = list(chosen)
+            for i, cut, inside, block in blocks:
+                mosaic, dn, ok = chosen[i]
+                cloudy = cut.values(mask.rule(block), inside.shape)
+                chosen[i] = (mosaic, dn, ok & ~(inside & cloudy))
+            result.append((date, source, chosen))
+        return result
 
-    def _gather(self, dataset: DatasetReader, crs: str, patch: Patch, need: np.ndarray,
-                band: int = 1) -> _Sample | None:
-        """The dataset's values at the ``need`` pixels of the patch, and which of those the
-        dataset covers; None if it covers none. Reads one window: the needed pixels' extent."""
-        rows, cols = self._indices(dataset, crs, patch)
-        inside = need & (rows >= 0) & (rows < dataset.height) & (cols >= 0) & \
-            (cols < dataset.width)
-        if not inside.any():
-            return None
+    def _read(self, path: str, crs: str, band: int, wanted: list[tuple[object, Patch,
+                                                                      np.ndarray | None]]
+              ) -> list[tuple[object, _Cut, np.ndarray, np.ndarray]]:
+        """For each (tag, patch, needed pixels or None for all of the patch's) that the file
+        covers: the tag, the cut, which needed pixels it covers, and the block read."""
+        blocks = []
+        key, dataset = self.pool.lend(path)
+        try:
+            for tag, patch, need in wanted:
+                plan = self._plan(dataset, crs, patch)
+                if need is None or need is patch.mask:  # a date's first product, or a mask
+                    inside, cut = plan.mask_inside, plan.mask_cut
+                else:
+                    inside = need & plan.covered
+                    cut = plan.cut(inside)
+                if cut is not None:
+                    blocks.append((tag, cut, inside, dataset.read(band, window=cut.window)))
+        finally:
+            self.pool.give_back(key, dataset)
+        return blocks
+
+    def _plan(self, dataset: DatasetReader, crs: str, patch: Patch) -> _Plan:
+        t, height, width = dataset.transform, dataset.height, dataset.width
+        key = (id(patch), crs, t, height, width)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(crs, t, height, width, patch)
+        return plan
+
+    def _make_plan(self, crs: str, t: Affine, height: int, width: int, patch: Patch) -> _Plan:
+        rows, cols = self._indices(crs, t, patch)
+        covered = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
         separable = rows.shape[1] == 1 and cols.shape[0] == 1  # one index per row, column
-        if separable and _contiguous(rows[:, 0], dataset.height) and \
-                _contiguous(cols[0], dataset.width):
-            # same pixel size, the patch wholly inside: copy the needed rectangle, no gather
-            used_rows = np.flatnonzero(inside.any(axis=1))
-            used_cols = np.flatnonzero(inside.any(axis=0))
-            r0, r1, c0, c1 = used_rows[0], used_rows[-1] + 1, used_cols[0], used_cols[-1] + 1
-            window = Window(int(cols[0, c0]), int(rows[r0, 0]), int(c1 - c0), int(r1 - r0))
-            block = dataset.read(band, window=window)
-            values = np.zeros(inside.shape, dtype=block.dtype)
-            values[r0:r1, c0:c1] = block
-            return _Sample(values, inside, block.size)
-        if separable:
-            wanted_rows, wanted_cols = rows[inside.any(axis=1), 0], cols[0, inside.any(axis=0)]
-        else:
-            wanted_rows, wanted_cols = rows[inside], cols[inside]
-        row0, col0 = int(wanted_rows.min()), int(wanted_cols.min())
-        height, width = int(wanted_rows.max()) - row0 + 1, int(wanted_cols.max()) - col0 + 1
-        block = dataset.read(band, window=Window(col0, row0, width, height))
-        values = block[np.minimum(np.maximum(rows - row0, 0), height - 1),
-                       np.minimum(np.maximum(cols - col0, 0), width - 1)]
-        return _Sample(values, inside, block.size)
+        contiguous = separable and _contiguous(rows[:, 0], height) and \
+            _contiguous(cols[0], width)
+        plan = _Plan(rows, cols, covered, separable, contiguous, patch.mask & covered, None)
+        return replace(plan, mask_cut=plan.cut(plan.mask_inside))
 
-    def _indices(self, dataset: DatasetReader, crs: str, patch: Patch
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """Row and column in ``dataset`` of each patch pixel's centre (broadcastable)."""
-        centres = self._centres.get(id(patch))
-        if centres is None:
-            centres = self._centres[id(patch)] = self.grid.centres(patch)
-        xs, ys = centres
-        t = dataset.transform
+    def _indices(self, crs: str, t: Affine, patch: Patch) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column in a dataset (``crs``, transform ``t``) of each patch pixel's
+        centre (broadcastable)."""
+        xs, ys = self.grid.centres(patch)
         if crs == self.grid.crs and t.b == 0 and t.d == 0:
             cols = np.floor((xs - t.c) / t.a).astype(np.int64)
             rows = np.floor((ys - t.f) / t.e).astype(np.int64)
@@ -186,6 +321,17 @@ class Reader:
             xs, ys = transformer(self.grid.crs, crs).transform(xs, ys)
         cols, rows = ~t * (np.asarray(xs), np.asarray(ys))
         return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+
+
+def _box(inside: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The rows and columns (ends excluded) holding the True pixels; None if there are none."""
+    if inside.size == 1:
+        return (0, 1, 0, 1) if inside.any() else None
+    used_rows = np.flatnonzero(inside.any(axis=1))
+    if used_rows.size == 0:
+        return None
+    used_cols = np.flatnonzero(inside.any(axis=0))
+    return int(used_rows[0]), int(used_rows[-1]) + 1, int(used_cols[0]), int(used_cols[-1]) + 1
 
 
 def _contiguous(indices: np.ndarray, size: int) -> bool:

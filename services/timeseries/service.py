@@ -171,17 +171,15 @@ class TimeSeriesService:
         that has a product meeting one of the geometries, oldest first."""
         work = self.plan(layer, shapes, span)
         pixels, by_date = work.pixels, work.by_date
+        totals = [px.total for px in pixels]
         reader = Reader(self.pool, work.grid, layer)
 
         def dates(days: list[str]) -> list[DateResult]:
-            results = []
-            for day in days:
-                read = reader.read(by_date[day], pixels)
-                results.append(DateResult(day, [
-                    reduce(layer, values, px.total)
-                    for values, px in zip(read.values, pixels, strict=True)], read.products,
-                    read.pixels_read))
-            return results
+            reads = reader.read_dates([by_date[day] for day in days], pixels)
+            return [DateResult(day, [reduce(layer, values, total) for values, total in
+                                     zip(read.values, totals, strict=True)], read.products,
+                               read.pixels_read)
+                    for day, read in zip(days, reads, strict=True)]
 
         days = sorted(by_date)
         if self.limits.read_threads == 1:  # in the request's own thread: no queue shared

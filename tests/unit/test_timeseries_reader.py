@@ -4,7 +4,6 @@ scene mask, tiles that overlap, a product in another UTM zone, open handles kept
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -48,19 +47,25 @@ class RecordingPool(DatasetPool):
         super().__init__(0)
         self.windows: list[tuple[str, object]] = []
 
-    @contextmanager
-    def open(self, path):
-        with super().open(path) as dataset:
-            pool = self
+    def lend(self, path):
+        key, dataset = super().lend(path)
+        return key, Recorded(self.windows, Path(path).name, dataset)
 
-            class Proxy:
-                transform, height, width = dataset.transform, dataset.height, dataset.width
+    def give_back(self, key, dataset):
+        super().give_back(key, dataset.dataset)
 
-                def read(self, band, window):
-                    pool.windows.append((Path(path).name, window))
-                    return dataset.read(band, window=window)
 
-            yield Proxy()
+class Recorded:
+    """A dataset whose reads are recorded."""
+
+    def __init__(self, windows, name, dataset):
+        self.windows, self.name, self.dataset = windows, name, dataset
+        self.transform, self.height, self.width = dataset.transform, dataset.height, \
+            dataset.width
+
+    def read(self, band, window):
+        self.windows.append((self.name, window))
+        return self.dataset.read(band, window=window)
 
 
 def pixels_of(shape):
