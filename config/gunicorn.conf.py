@@ -14,9 +14,12 @@ worker_class = "gthread"
 # what it cannot start, and keep one thread for /healthz and /metrics.
 threads = int(os.environ.get("EOSCOPE_THREADS", "16"))
 os.environ.setdefault("EOSCOPE_ADMISSION_TOTAL", str(max(1, threads - 1)))
-# A web worker may keep every render process busy (whichever worker a client's connection
-# landed on); more wait in the pool's socket backlog, bounded by every worker's count.
-os.environ.setdefault("EOSCOPE_ADMISSION_RENDER", f"[{max(1, RENDER_WORKERS)}, 4]")
+# Renders wait in the pool's socket backlog, first come first served across the web workers
+# (whichever worker a client's keep-alive connection landed on), up to four per render process
+# from each web worker; bench/README.md measured this against one or two. Without a pool, one
+# render at a time per web worker (mapscript holds its GIL).
+os.environ.setdefault("EOSCOPE_ADMISSION_RENDER",
+                      f"[{4 * RENDER_WORKERS}, 2]" if RENDER_WORKERS > 0 else "[1, 4]")
 # A worker that does not report for `timeout` s (mapscript holding the GIL) is killed and
 # replaced; above EOSCOPE_SYNC_TIMEOUT (50 s) and the heaviest request the limits admit.
 timeout = int(os.environ.get("EOSCOPE_TIMEOUT", "60"))
