@@ -15,8 +15,10 @@ load (p50, p99). In the untimed pass both ways must give the same PNG bytes for 
 which override the config file), e.g. ``--gunicorn "no keep-alive=--keep-alive 0"``;
 ``--front-proxy`` adds the gateway behind the shipped ``deploy/nginx-eoscope.conf``;
 ``--without-pool`` a gateway whose web workers draw themselves (``EOSCOPE_RENDER_WORKERS=0``, the
-model before the render pool). Sixteen clients from one address need more render places than
-a lone client gets by default: run with ``EOSCOPE_ADMISSION_RENDER='[2,14]'``.
+model before the render pool). Sixteen keep-alive clients from one address, gathered on one
+web worker, need more render places than a lone client gets by default (the benchmark compares
+throughput and latency, not shedding): run with ``EOSCOPE_ADMISSION_RENDER='[14,2]'
+EOSCOPE_ADMISSION_WAIT=30``.
 """
 
 from __future__ import annotations
