@@ -18,6 +18,7 @@ from services.ows.kvp import Params
 from services.ows.service import Renderer, Response
 
 CACHED_REQUESTS = {"GETCAPABILITIES", "CAPABILITIES"}
+WAIT_FOR_DRAWING = 30.0  # seconds a request waits for the same document drawn for another
 
 
 def request_tag(state: tuple, params: Params, default_service: str,
@@ -32,11 +33,14 @@ def request_tag(state: tuple, params: Params, default_service: str,
 
 class CapabilitiesCache:
     """A :class:`Renderer` that keeps the last ``size`` capabilities documents drawn by
-    ``renderer`` for the ``state()`` they were drawn in; everything else passes through."""
+    ``renderer`` for the ``state()`` they were drawn in; everything else passes through.
+    Requests for a document being drawn wait for it rather than draw it again (the first
+    clients after a start or an ingest arrive together)."""
 
     def __init__(self, renderer: Renderer, state: Callable[[], tuple], size: int = 32):
         self.renderer, self.state, self.size = renderer, state, size
         self._documents: OrderedDict[str, Response] = OrderedDict()
+        self._drawing: dict[str, threading.Event] = {}  # documents being drawn now
         self._lock = threading.Lock()
 
     def handle(self, params: Params, default_service: str = "WMS",
@@ -45,11 +49,26 @@ class CapabilitiesCache:
         if post is not None or (params.get("REQUEST") or "").upper() not in CACHED_REQUESTS:
             return self.renderer.handle(params, default_service, post, online_resource)
         key = request_tag(self.state(), params, default_service, online_resource)
-        with self._lock:
-            if key in self._documents:
-                self._documents.move_to_end(key)
-                return self._documents[key]
-        answer = self.renderer.handle(params, default_service, post, online_resource)
+        for _ in range(2):  # a document being drawn for another request is waited for once
+            with self._lock:
+                if key in self._documents:
+                    self._documents.move_to_end(key)
+                    return self._documents[key]
+                drawing = self._drawing.get(key)
+                if drawing is None:
+                    drawing = self._drawing[key] = threading.Event()
+                    break
+            drawing.wait(WAIT_FOR_DRAWING)
+        else:
+            drawing = None  # still not there: draw it for this request too
+        try:
+            answer = self.renderer.handle(params, default_service, post, online_resource)
+        finally:
+            with self._lock:
+                if drawing is not None and self._drawing.get(key) is drawing:
+                    del self._drawing[key]
+            if drawing is not None:
+                drawing.set()
         if answer.status == 200:
             with self._lock:
                 self._documents[key] = answer

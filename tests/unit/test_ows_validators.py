@@ -61,3 +61,49 @@ def test_the_cache_is_bounded():
     for language in ("en", "nl", "fr", "en"):
         cache.handle(Params(CAPS.items + (("LANGUAGE", language),)))
     assert drawer.calls == 4, "en was dropped when fr came"
+
+
+def test_requests_for_a_document_being_drawn_wait_for_it():
+    import threading
+    import time
+
+    class Slow(Counting):
+        def handle(self, *args, **kwargs):
+            time.sleep(0.3)
+            return super().handle(*args, **kwargs)
+
+    drawer = Slow()
+    cache = CapabilitiesCache(drawer, lambda: (1,))
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(cache.handle(CAPS)))
+               for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(answers) == 5 and drawer.calls == 1
+    assert len({answer.body for answer in answers}) == 1
+
+
+def test_a_failed_drawing_lets_the_waiting_request_draw_its_own():
+    import threading
+    import time
+
+    class FailingOnce(Counting):
+        def handle(self, *args, **kwargs):
+            time.sleep(0.2)
+            self.calls += 1
+            status = 503 if self.calls == 1 else 200
+            return Response(status, "text/xml", b"<x/>")
+
+    drawer = FailingOnce()
+    cache = CapabilitiesCache(drawer, lambda: (1,))
+    statuses = []
+    threads = [threading.Thread(target=lambda: statuses.append(cache.handle(CAPS).status))
+               for _ in range(2)]
+    threads[0].start()
+    time.sleep(0.05)
+    threads[1].start()
+    for thread in threads:
+        thread.join(5)
+    assert sorted(statuses) == [200, 503] and drawer.calls == 2
