@@ -12,7 +12,7 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bench import missions, wcs_getcoverage, wms_getmap, wms_throughput
+from bench import area, missions, wcs_getcoverage, wms_getmap, wms_throughput
 from bench.common import RESULTS_DIR, Report, log, machine
 
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         wms_throughput.run(passes=2 if args.quick else 5),
         wcs_getcoverage.run(repeat=repeat, breakdown=args.breakdown),
         missions.run(repeat=repeat),
+        area.run(repeat=3 if args.quick else 5),
     ]
     elapsed = time.perf_counter() - started
     print("\n\n".join(r.table() for r in reports))
