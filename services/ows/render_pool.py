@@ -35,10 +35,15 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from services import registry as registry_module
 from services import supervise
 from services.errors import ServiceUnavailable
+from services.index import ProductIndex
+from services.index.live import LiveLayers
 from services.ows.kvp import Params
-from services.ows.service import Response
+from services.ows.mapserver import MapServer
+from services.ows.service import OwsService, Response
+from services.settings import Settings
 
 LOG = logging.getLogger("eoscope.render")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -111,13 +116,7 @@ class _UnixConnection(http.client.HTTPConnection):
 class RenderPool:
     """The pool's WSGI application: one :class:`OwsService` per process."""
 
-    def __init__(self, settings):
-        from services import registry as registry_module
-        from services.index import ProductIndex
-        from services.index.live import LiveLayers
-        from services.ows.mapserver import MapServer
-        from services.ows.service import OwsService
-
+    def __init__(self, settings: Settings):
         index = ProductIndex(settings.index, create=False)
         self.ows = OwsService(registry_module.load(settings.layers_dir), index,
                               MapServer(settings.mapfile), settings.limits, LiveLayers(index))
@@ -145,8 +144,6 @@ class RenderPool:
 
 def create_app() -> RenderPool:
     """What the pool's gunicorn runs."""
-    from services.settings import Settings
-
     return RenderPool(Settings())
 
 
