@@ -5,10 +5,13 @@ import os
 import shutil
 import tempfile
 
+from services.settings import Settings
+
 # Web workers answer everything but draw nothing: maps and coverages are drawn by the render
 # pool (services/ows/render_pool.py), since mapscript never releases the GIL.
 workers = int(os.environ.get("EOSCOPE_WORKERS", multiprocessing.cpu_count()))
-RENDER_WORKERS = int(os.environ.get("EOSCOPE_RENDER_WORKERS") or multiprocessing.cpu_count())
+_render = Settings()  # the render pool's settings (EOSCOPE_RENDER_*), defaults in one place
+RENDER_WORKERS = _render.render_workers
 worker_class = "gthread"
 # More threads than admission slots (services/admission.py), so a worker can refuse at once
 # what it cannot start, and keep one thread for /healthz and /metrics.
@@ -46,8 +49,7 @@ def on_starting(server):
     if RENDER_WORKERS > 0:  # EOSCOPE_RENDER_WORKERS=0: the web workers draw themselves
         from services.ows.render_pool import spawn as spawn_render_pool
 
-        server.eoscope_render = spawn_render_pool(
-            RENDER_WORKERS, int(os.environ.get("EOSCOPE_RENDER_NICE", "0")))
+        server.eoscope_render = spawn_render_pool(RENDER_WORKERS, _render.render_nice)
 
 
 def on_reload(server):  # HUP (eoscope reload): the render pool takes the new registry too

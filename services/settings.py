@@ -188,6 +188,8 @@ class Settings(BaseSettings):
     render_workers: int = Field(os.cpu_count() or 1, ge=0, description="processes that draw "
                                 "maps and coverages (MapServer), apart from the web workers; "
                                 "0: draw in the web workers")
+    render_nice: int = Field(0, ge=0, le=19, description="the render pool's CPU niceness "
+                             "(bench/README.md: 10 starved the renders under load)")
     render_timeout: int = Field(30, ge=1, description="seconds one map or coverage may take; "
                                 "then its process is killed and the request answered 503")
     render_socket: Path | None = Field(None, description="the render pool's Unix socket, set "
