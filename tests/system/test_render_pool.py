@@ -53,11 +53,16 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def render_master(gateway_pid: int) -> int:
-    """The pool's gunicorn master (the child of its supervisor, a child of the gateway's)."""
+def render_supervisor(gateway_pid: int) -> int:
+    """The render pool's supervisor (a child of the gateway's master)."""
     supervisors = [p for p in _children(gateway_pid) if "render.conf.py" in _cmdline(p)]
     assert len(supervisors) == 1, "the gateway's master started one render pool"
-    masters = _children(supervisors[0])
+    return supervisors[0]
+
+
+def render_master(gateway_pid: int) -> int:
+    """The pool's gunicorn master (the child of its supervisor)."""
+    masters = _children(render_supervisor(gateway_pid))
     assert len(masters) == 1
     return masters[0]
 
@@ -179,13 +184,8 @@ def test_a_dead_pool_is_started_again(pool_gateway):
     master = render_master(process.pid)
     os.kill(master, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while _children(_children_running(process.pid)) in ([], [master]):
+    while _children(render_supervisor(process.pid)) in ([], [master]):
         assert time.monotonic() < deadline, "no new pool master"
         time.sleep(0.2)
     assert render_master(process.pid) != master
     wait_for_pool(url)
-
-
-def _children_running(gateway_pid: int) -> int:
-    """The render pool's supervisor."""
-    return next(p for p in _children(gateway_pid) if "render.conf.py" in _cmdline(p))
