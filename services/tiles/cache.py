@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mapproxy.cache.tile import Tile
-from mapproxy.config.loader import load_configuration
+from mapproxy.config.loader import ProxyConfiguration, load_configuration, load_configuration_file
 from mapproxy.srs import SRS
 
 from services.ows.service import Renderer
-from services.tiles.config import WEBMERCATOR
+from services.tiles.config import SEED_META_SIZE, WEBMERCATOR
 from services.tiles.source import register_source_type
 
 DIMENSION = "time"  # MapProxy's key for the Time dimension in caches
@@ -30,9 +30,16 @@ class Change:
     bbox: tuple[float, float, float, float]
 
 
-def _configuration(config: Path, renderer: Renderer | None = None):
+def _configuration(config: Path, renderer: Renderer | None = None,
+                   meta_size: tuple[int, int] | None = None):
+    """MapProxy's configuration; with ``meta_size``, its caches drawn in metatiles that size
+    (the cache files are the same whatever the size)."""
     register_source_type(renderer)
-    return load_configuration(str(config))
+    if meta_size is None:
+        return load_configuration(str(config))
+    conf = load_configuration_file([config.name], str(config.parent.resolve()))
+    conf.setdefault("globals", {}).setdefault("cache", {})["meta_size"] = list(meta_size)
+    return ProxyConfiguration(conf, conf_base_dir=str(config.parent.resolve()), seed=True)
 
 
 def _tile_managers(configuration, layer: str):
@@ -83,12 +90,12 @@ class SeedTask:
 
 def seed(config: Path, renderer: Renderer, task: SeedTask, state: Path,
          progress: Progress | None = None) -> int:
-    """Render the task's tiles into the cache, metatile by metatile. Progress is recorded in
+    """Render the task's tiles into the cache, 4 x 4 metatile by metatile. Progress is recorded in
     ``state`` after each (date, level), so an interrupted seed resumes where it stopped;
     tiles already cached are not rendered again. Returns tiles seeded in this run."""
     done = set(json.loads(state.read_text())) if state.exists() else set()
     managers = [(g, m) for g, _e, m in
-                _tile_managers(_configuration(config, renderer), task.layer)
+                _tile_managers(_configuration(config, renderer, SEED_META_SIZE), task.layer)
                 if g.name == task.grid]
     if not managers:
         raise ValueError(f"layer {task.layer} has no cache on grid {task.grid}")

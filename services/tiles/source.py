@@ -18,6 +18,7 @@ from mapproxy.config.spec import mapproxy_yaml_spec
 
 from services.ows.kvp import Params
 from services.ows.service import Renderer
+from services.tiles.encoding import encode_tiles_fast
 
 SOURCE_TYPE = "eoscope"
 
@@ -48,7 +49,9 @@ class InProcessClient:
 def register_source_type(renderer: Renderer | None = None) -> None:
     """Make ``type: eoscope`` known to MapProxy's loader, rendering with ``renderer``.
 
-    MapProxy's plugin registry is process-wide: the last gateway built in a process renders."""
+    MapProxy's plugin registry is process-wide: the last gateway built in a process renders.
+    Tiles cut from metatiles are encoded at eoscope's PNG level (services.tiles.encoding)."""
+    encode_tiles_fast()
 
     class EoscopeSourceConfiguration(WMSSourceConfiguration):
         source_type = (SOURCE_TYPE,)

@@ -44,7 +44,7 @@ GOOGLE = "GoogleMapsCompatible"
 ALIAS = "EPSG:3857"        # Terrascope's tile matrix set, TileMatrix ids EPSG:3857:{z}
 GEODETIC = "EPSG:4326"
 HALF = math.pi * 6378137   # half the width of the Web Mercator world, metres
-META = 4                   # MapProxy's metatile size (globals.cache.meta_size)
+META = 4                   # tiles a side of the WMS map a tile is compared with
 NS = {"wmts": "http://www.opengis.net/wmts/1.0", "ows": "http://www.opengis.net/ows/1.1"}
 
 

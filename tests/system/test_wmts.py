@@ -103,7 +103,7 @@ def test_two_dates_give_different_tiles_equal_to_wms(gateway):
         assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
         tiles[date] = read_image(response.content)
         assert tiles[date].shape == (4, 256, 256)
-        # MapProxy renders 4 x 4 metatiles: the tile is a quarter-by-quarter of that GetMap
+        # the tile is a quarter-by-quarter of the GetMap of its 4 x 4 block
         col, row = centre_tile(gateway)
         meta_col, meta_row = col // 4 * 4, row // 4 * 4
         size = 2 * math.pi * 6378137 / 2 ** ZOOM
@@ -119,6 +119,18 @@ def test_two_dates_give_different_tiles_equal_to_wms(gateway):
         agree = same_up_to_resampling(tiles[date], wms[:, i:i + 258, j:j + 258])
         assert agree > 0.995, f"tile and WMS agree on {agree:.1%} of pixels"
     assert not np.array_equal(tiles[dates[0]], tiles[dates[-1]])
+
+
+def test_a_tile_asked_for_is_drawn_alone(gateway):
+    """A cold tile is one GetMap of that tile (MapProxy stores MapServer's PNG as it is), not a
+    4 x 4 metatile whose 16 tiles are re-encoded (bench/README.md, "WMTS tiles")."""
+    date, z = gateway.index.layer_dates(LAYER)[1], ZOOM + 1
+    folder = (gateway.settings.tile_cache_dir / f"{LAYER}_cache_EPSG3857" / f"time-{date}"
+              / f"{z:02d}")
+    assert not folder.exists(), "the test needs a date and zoom no other test asked for"
+    response = rest_tile(gateway, date, z=z)
+    assert response.status_code == 200 and read_image(response.content).shape == (4, 256, 256)
+    assert [p.read_bytes() for p in folder.rglob("*.png")] == [response.content]
 
 
 def test_every_address_of_a_tile_gives_the_same_image(gateway):
