@@ -85,7 +85,8 @@ def run(passes: int = 5, clients: tuple[int, ...] = CLIENTS,
                 {**env, **extra}, settings.var_dir / f"bench-gateway-{number}", WORKERS))
         if proxy:
             urls[PROXIED] = stack.enter_context(
-                front_proxy(urls[GATEWAY], settings.var_dir / "bench-front-proxy"))
+                front_proxy(urls[GATEWAY], settings.var_dir / "bench-front-proxy",
+                            settings.tile_cache_dir))
         work = settings.var_dir / "bench-fastcgi"
         mapfile = standalone_mapfile(settings, work / "eoscope-standalone.map")
         urls[FASTCGI] = stack.enter_context(mapserv_fastcgi(mapfile, work))

@@ -56,6 +56,13 @@ def _affected(grid, bbox: tuple[float, ...], level: int) -> Iterator[tuple[int, 
     yield from (c for c in coords if c is not None)
 
 
+def _level_folder(cache, level: int, dimensions: dict) -> str:
+    """The folder of a level's tiles. MapProxy 7.0's ``level_location`` pads the level to two
+    digits whatever the layout, but the ``tms`` layout writes it unpadded: the level is given
+    as text, which ``level_location`` keeps as it is."""
+    return cache.level_location(str(level), dimensions=dimensions)
+
+
 def invalidate(config: Path, changes: list[Change]) -> int:
     """Remove the cached tiles of each change's date that intersect its footprint, at every
     level of every grid; other dates and places are left alone. Returns tiles removed."""
@@ -69,7 +76,7 @@ def invalidate(config: Path, changes: list[Change]) -> int:
         dimensions = {DIMENSION: change.date}
         for grid, _extent, manager in managers[change.layer]:
             for level in range(grid.levels):
-                if not os.path.isdir(manager.cache.level_location(level, dimensions=dimensions)):
+                if not os.path.isdir(_level_folder(manager.cache, level, dimensions)):
                     continue
                 for coord in _affected(grid, change.bbox, level):
                     tile = Tile(coord)

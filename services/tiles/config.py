@@ -62,7 +62,9 @@ def build(registry: Registry, settings: Settings) -> dict:
         caches[f"{name}_cache"] = {
             "grids": [WEBMERCATOR, GEODETIC], "sources": [f"{name}_source"],
             "format": "image/png", "request_format": "image/png",
-            "cache": {"type": "file"},
+            # {z}/{x}/{y}.png under the date, y from the north: the tile URLs' own numbers, so
+            # a front web server can answer hits from the files (deploy/nginx-eoscope.conf)
+            "cache": {"type": "file", "directory_layout": "tms"},
         }
         sources[f"{name}_source"] = {
             "type": "eoscope",

@@ -30,13 +30,13 @@ def served(tmp_path):
         yield served_archive
 
 
-def tile_url(url, index, day) -> str:
+def tile_url(url, index, day, z: int = Z) -> str:
     west, south, east, north = index.extent("TERRASCOPE_S2_NDVI_V2")
     lon, lat = (west + east) / 2, (south + north) / 2
-    n = 2 ** Z
+    n = 2 ** z
     col = int((lon + 180) / 360 * n)
     row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return f"{url}/wmts/{LAYER}/default/GoogleMapsCompatible/{day}/{Z}/{row}/{col}.png"
+    return f"{url}/wmts/{LAYER}/default/GoogleMapsCompatible/{day}/{z}/{row}/{col}.png"
 
 
 def wmts_dates(url) -> list[str]:
@@ -67,6 +67,7 @@ def test_new_date_appears_and_replaced_product_is_rerendered(served):
     first, second = (a.sensing_time.date().isoformat() for a in by_clearness[:2])
     before = {d: requests.get(tile_url(url, index, d), timeout=60).content
               for d in (first, second)}
+    low_before = requests.get(tile_url(url, index, first, z=8), timeout=60).content
     kept = cached_tiles(settings, second)
     assert kept and cached_tiles(settings, first)
 
@@ -90,6 +91,8 @@ def test_new_date_appears_and_replaced_product_is_rerendered(served):
     assert response.headers["Content-Type"] == "image/png", response.content[:400]
     after = response.content
     assert after != before[first]
+    low = requests.get(tile_url(url, index, first, z=8), timeout=60).content
+    assert low != low_before, "a level below 10 is invalidated too (its folder is '8')"
     colours = read_image(after)
     opaque = colours[3] > 0
     assert len(np.unique(colours[:3, opaque], axis=1).T) == 1, "one NDVI, one colour"
