@@ -10,7 +10,10 @@ gateway per index (gunicorn, 1 worker), asked in turn (interleaved passes):
 * WMS 1.3.0 GetCapabilities, checked: six time dimensions of exactly N values;
 * WMTS GetCapabilities (``/wmts/1.0.0/WMTSCapabilities.xml``), checked: N time values a layer;
 * WMS GetMap 256 x 256 of ``PROBAV_S10_TOC_333M_NDVI`` on its latest date, checked: the same
-  PNG bytes at every N.
+  PNG bytes at every N;
+* the floor of sending the WMTS document to this client: the gateway's own document at each N
+  as a static file, with its gzipped form beside it (nginx ``gzip_static``, gzip level 5 as the
+  gateway), through the same ``requests`` session.
 
 The ingest's share: the time of the index writes for the 6 x N products (the metadata path's
 ``upsert_many``), and products per second, which should not fall as N grows (linear).
@@ -21,6 +24,7 @@ figures; ingest linear. Writes ``bench/results/dates-<time>.json``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import tempfile
@@ -41,6 +45,7 @@ from bench.common import (
     ratio,
     run_interleaved,
     save,
+    static_server,
 )
 from bench.missions import (
     ARCHIVE,
@@ -65,6 +70,7 @@ LAYER = "PROBAV_S10_TOC_333M_NDVI"
 WMS_DIMENSION = re.compile(rb'<Dimension name="time"[^>]*>([^<]*)</Dimension>')
 WMTS_VALUES = re.compile(rb"<Value>(\d{4}-\d\d-\d\d)</Value>")
 TARGET_CAPS, TARGET_GETMAP = 2.0, 1.1
+STATIC_CAPS = "WMTS GetCapabilities document as a static file (nginx)"
 
 
 def build(root: Path, registry, where, dates: int) -> tuple[dict[str, str], float, str, float]:
@@ -124,6 +130,7 @@ def run(counts: tuple[int, ...] = DATES, repeat: int = 5) -> Report:
             log(f"dates: {count} dates x {len(MISSIONS)} layers written in "
                 f"{built[count][1]:.1f} s")
         wms_caps = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetCapabilities"}
+        low, high = min(counts), max(counts)
         ways, expected = {}, {}
         with requests.Session() as session, ExitStack() as stack:
             urls = {count: stack.enter_context(gateway(env, workers=1))
@@ -137,11 +144,25 @@ def run(counts: tuple[int, ...] = DATES, repeat: int = 5) -> Report:
                     way = f"{kind}, {count} dates"
                     ways[way] = [bind(http_get, session, url + path, params)] * 5
                     expected[way] = count
+            # the floor of sending a WMTS document to this client: the gateway's own bytes as a
+            # static file, gzipped as the gateway does (nginx gzip_static)
+            static = tmp / "static"
+            static.mkdir()
+            for count, url in urls.items():
+                document = session.get(url + "/wmts/1.0.0/WMTSCapabilities.xml", timeout=120)
+                (static / f"wmts-{count}.xml").write_bytes(document.content)
+                (static / f"wmts-{count}.xml.gz").write_bytes(
+                    gzip.compress(document.content, compresslevel=5, mtime=0))
+            by_nginx, static_url = stack.enter_context(static_server(
+                static, tmp / "nginx", f"/wmts-{low}.xml", gzip_static=True))
+            for count in counts:
+                way = f"{STATIC_CAPS}, {count} dates"
+                ways[way] = [bind(http_get, session, f"{static_url}/wmts-{count}.xml", {})] * 5
+                expected[way] = count
             # same-kind ways side by side: interleaving is per way, over all of them
             timings = run_interleaved(ways, check_for(expected, {}), warmup=1, repeat=repeat)
     stats = {way: Stats.of(way, values) for way, values in timings.items()}
     report.stats += stats.values()
-    low, high = min(counts), max(counts)
     for kind, target in (("WMS GetCapabilities", TARGET_CAPS),
                          ("WMTS GetCapabilities", TARGET_CAPS), ("WMS GetMap 256", TARGET_GETMAP)):
         for count in counts[1:]:
@@ -151,6 +172,14 @@ def run(counts: tuple[int, ...] = DATES, repeat: int = 5) -> Report:
         key = f"{kind} {high}/{low} dates"
         report.targets[key] = f"<= {target}"
         report.met[key] = report.ratios[key] <= target
+    for count in counts:
+        report.ratios[f"WMTS GetCapabilities {count} dates, gateway/static file"] = ratio(
+            stats[f"WMTS GetCapabilities, {count} dates"], stats[f"{STATIC_CAPS}, {count} dates"])
+    report.ratios[f"{STATIC_CAPS} {high}/{low} dates"] = ratio(
+        stats[f"{STATIC_CAPS}, {high} dates"], stats[f"{STATIC_CAPS}, {low} dates"])
+    if not by_nginx:
+        report.notes.append("nginx is not installed: the static file is sent by Python's "
+                            "http.server, without gzip")
     for what, at in (("index writes", 1), ("index rewrites", 3)):
         rates = {count: count * len(MISSIONS) / built[count][at] for count in counts}
         for count in counts[1:]:
