@@ -54,6 +54,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PATH = "/render"
 HEAD_LENGTH = "X-Render-Head"  # bytes of the pickled head before the answer's own body
 STARTUP_WAIT = 20.0  # seconds a call waits for a pool that is still starting
+# glibc's malloc for the render processes: buffers up to 32 MiB (a 1000² float32 coverage is
+# 4 MB, and MapServer and GDAL make several per request) come from the heap and are reused,
+# not mapped afresh and page-faulted in each time, and up to 64 MiB of freed heap is kept
+# rather than given back at once (bench/README.md "WCS after wcs-speed"; docs/operators.md)
+MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
 
 
 class RenderFailed(Exception):
@@ -185,4 +190,5 @@ def spawn(workers: int, niceness: int = 0) -> Spawned:
     command = [sys.executable, "-m", "gunicorn", "-c",
                str(PROJECT_ROOT / "config" / "render.conf.py"), "--bind", f"unix:{path}",
                "--workers", str(workers), "services.ows.render_pool:create_app()"]
-    return Spawned(supervise.spawn(command, niceness, cwd=str(PROJECT_ROOT)), folder)
+    env = {**MALLOC, **os.environ}  # an operator's own values win
+    return Spawned(supervise.spawn(command, niceness, cwd=str(PROJECT_ROOT), env=env), folder)
