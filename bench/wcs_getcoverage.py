@@ -12,6 +12,12 @@
 * rasterio: the VRT opened in this process, the window read, nodata turned into NaN (what the
   gateway returns) and a GeoTIFF written to memory.
 
+``--breakdown`` adds the gateway app without HTTP, the gateway through a bare ``http.client``,
+MapServer alone (the gateway's mapfile through mapscript in this process, the date chosen as
+the gateway chooses it, none of the gateway's checks) and rasterio's own steps done with
+MapServer's GDAL (Debian's 3.6, through its ``osgeo`` bindings): what separates MapServer from
+rasterio is then split into GDAL 3.6 against 3.10 and MapServer's own work.
+
 In the warm-up pass every answer is decoded and compared with the VRT read directly: same grid
 (size, transform) and the same values pixel for pixel, nodata and NaN counting as equal.
 """
@@ -49,6 +55,12 @@ from bench.common import (
     run_interleaved,
     save,
 )
+from services.index import ProductIndex
+from services.index.live import LiveLayers
+from services.ows import live
+from services.ows.mapserver import MapServer
+from services.registry import load
+from services.settings import Settings
 
 LAYER = "CGS_S2_NDVI"
 DATES = ("2018-05-24", "2018-07-03", "2018-09-01")  # 32 %, 0 %, 25 % cloud in the demo archive
@@ -127,6 +139,60 @@ def rasterio_inprocess(coverage: Coverage) -> Answer:
         return Answer(200, "image/tiff", memory.read())
 
 
+def gdal36_inprocess(coverage: Coverage) -> Answer:
+    """:func:`rasterio_inprocess`'s steps with MapServer's own GDAL (Debian's 3.6, its
+    ``osgeo`` bindings; bytes, not ``gdal_array``, whose numpy may not be the venv's)."""
+    from osgeo import gdal
+
+    w = coverage.window
+    dataset = gdal.OpenEx(coverage.vrt, gdal.OF_RASTER)
+    raw = dataset.GetRasterBand(1).ReadRaster(w.col_off, w.row_off, w.width, w.height,
+                                              buf_type=gdal.GDT_Float32)
+    data = np.frombuffer(raw, dtype=np.float32).copy()
+    data[data == coverage.nodata] = np.nan
+    path = f"/vsimem/bench-wcs-{os.getpid()}.tif"
+    out = gdal.GetDriverByName("GTiff").Create(path, w.width, w.height, 1, gdal.GDT_Float32)
+    out.SetGeoTransform(_gdal_transform(coverage.transform))
+    out.SetProjection(dataset.GetProjection())
+    band = out.GetRasterBand(1)
+    band.SetNoDataValue(float("nan"))
+    band.WriteRaster(0, 0, w.width, w.height, data.tobytes())
+    out = band = dataset = None  # closed: the file is complete
+    handle = gdal.VSIFOpenL(path, "rb")
+    try:
+        gdal.VSIFSeekL(handle, 0, 2)
+        size = gdal.VSIFTellL(handle)
+        gdal.VSIFSeekL(handle, 0, 0)
+        body = gdal.VSIFReadL(1, size, handle)
+    finally:
+        gdal.VSIFCloseL(handle)
+        gdal.Unlink(path)
+    return Answer(200, "image/tiff", body)
+
+
+def _gdal_transform(affine: tuple[float, ...]) -> tuple[float, ...]:
+    a, b, c, d, e, f = affine
+    return c, a, b, f, d, e
+
+
+class MapServerAlone:
+    """The gateway's mapfile through mapscript in this process: the date's tile index chosen
+    as the gateway chooses it, then ``OWSDispatch``; none of the gateway's checks, no HTTP."""
+
+    def __init__(self, settings: Settings):
+        index = ProductIndex(settings.index, create=False)
+        self.registry, self.facts = load(settings.layers_dir), LiveLayers(index).facts()
+        self.mapserver = MapServer(settings.mapfile)
+
+    def __call__(self, coverage: Coverage) -> Answer:
+        params = [(k, v) for k, values in coverage.params().items()
+                  for v in (values if isinstance(values, list) else [values])
+                  if not str(v).startswith("time(")]
+        tweak = live.select(self.registry, self.facts, {LAYER: coverage.date})
+        answer = self.mapserver.dispatch(params, [tweak], layer=LAYER)
+        return Answer(answer.status, answer.content_type, answer.body)
+
+
 # -- checks --------------------------------------------------------------------------------
 
 
@@ -187,6 +253,8 @@ GDAL = "gdal_translate (subprocess)"
 RASTERIO = "rasterio in-process"
 WSGI = "breakdown: gateway app in-process (no HTTP)"
 LEAN = "breakdown: gateway, http.client keep-alive"
+MAPSERVER = "breakdown: MapServer alone (mapscript in-process)"
+GDAL36 = "breakdown: rasterio's steps with GDAL 3.6 (osgeo)"
 
 
 def run(repeat: int = 10, warmup: int = 1, breakdown: bool = False) -> Report:
@@ -205,6 +273,9 @@ def run(repeat: int = 10, warmup: int = 1, breakdown: bool = False) -> Report:
             wsgi, lean = WsgiInProcess(settings), LeanClient(url)
             ways[WSGI] = [bind(wsgi, "/ows", c.params()) for c in cases]
             ways[LEAN] = [bind(lean, "/ows", c.params()) for c in cases]
+            alone = MapServerAlone(settings)
+            ways[MAPSERVER] = [bind(alone, c) for c in cases]
+            ways[GDAL36] = [bind(gdal36_inprocess, c) for c in cases]
         timings = run_interleaved(ways, checker, warmup=max(warmup, 1), repeat=repeat)
     stats = {name: Stats.of(name, values) for name, values in timings.items()}
     report = Report("wcs_getcoverage", COMMAND, list(stats.values()))
@@ -214,6 +285,12 @@ def run(repeat: int = 10, warmup: int = 1, breakdown: bool = False) -> Report:
         report.ratios["gateway app, no HTTP/gdal_translate"] = ratio(stats[WSGI], stats[GDAL])
         report.ratios["gateway app, no HTTP/rasterio"] = ratio(stats[WSGI], stats[RASTERIO])
         report.ratios["gateway, http.client/gdal_translate"] = ratio(stats[LEAN], stats[GDAL])
+        report.ratios["gateway, http.client/rasterio"] = ratio(stats[LEAN], stats[RASTERIO])
+        report.ratios["MapServer alone/rasterio"] = ratio(stats[MAPSERVER], stats[RASTERIO])
+        report.ratios["MapServer alone/rasterio's steps on GDAL 3.6"] = \
+            ratio(stats[MAPSERVER], stats[GDAL36])
+        report.ratios["rasterio's steps: GDAL 3.6/GDAL 3.10"] = ratio(stats[GDAL36],
+                                                                       stats[RASTERIO])
     report.targets = {"gateway/gdal_translate": f"<= {TARGET_GDAL}",
                       "gateway/rasterio": f"<= {TARGET_RASTERIO}"}
     report.met = {"gateway/gdal_translate":

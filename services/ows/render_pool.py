@@ -14,12 +14,16 @@ abandoned), and a crash loses only that request.
 A web worker reaches the pool through :class:`RenderClient`, which has the same
 ``handle(params, default_service, post, online_resource)`` as :class:`OwsService`, so the
 gateway, MapProxy's source and the OGC API Maps provider use either one. One call is one
-connection (the kernel hands it to a free process); request and answer cross the socket
-pickled, which is safe only because the socket lives in a folder only this user can open.
+connection (the kernel hands it to a free process); the request and the answer's status and
+headers cross the socket pickled, which is safe only because the socket lives in a folder only
+this user can open. The answer's body (a 4 MB coverage) follows its small pickled head as it
+is, not inside the pickle: pickling it copied it twice more (≈3 ms of a GetCoverage,
+bench/README.md "WCS after wcs-speed").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import logging
 import os
@@ -48,7 +52,13 @@ from services.settings import Settings
 LOG = logging.getLogger("eoscope.render")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PATH = "/render"
+HEAD_LENGTH = "X-Render-Head"  # bytes of the pickled head before the answer's own body
 STARTUP_WAIT = 20.0  # seconds a call waits for a pool that is still starting
+# glibc's malloc for the render processes: buffers up to 32 MiB (a 1000² float32 coverage is
+# 4 MB, and MapServer and GDAL make several per request) come from the heap and are reused,
+# not mapped afresh and page-faulted in each time, and up to 64 MiB of freed heap is kept
+# rather than given back at once (bench/README.md "WCS after wcs-speed"; docs/operators.md)
+MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
 
 
 class RenderFailed(Exception):
@@ -71,6 +81,7 @@ class RenderClient:
             connection.request("POST", PATH, body=call,
                                headers={"Content-Type": "application/octet-stream"})
             answer = connection.getresponse()
+            head = answer.read(int(answer.getheader(HEAD_LENGTH) or 0))
             body = answer.read()
         except (OSError, http.client.HTTPException) as error:  # killed, crashed, timed out
             LOG.warning("render pool gave no answer: %s", error)
@@ -80,7 +91,7 @@ class RenderClient:
         finally:
             connection.close()
         if answer.status == 200:
-            return pickle.loads(body)
+            return dataclasses.replace(pickle.loads(head), body=body)
         if answer.status == 503:
             raise ServiceUnavailable(body.decode("utf-8", "replace"))
         raise RenderFailed(f"the render pool answered {answer.status}")
@@ -127,19 +138,22 @@ class RenderPool:
             return [b"the render pool answers POST /render only"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         items, service, post, online_resource = pickle.loads(environ["wsgi.input"].read(length))
+        headers = [("Content-Type", "application/octet-stream")]
         try:
             answer = self.ows.handle(Params(tuple(items)), service, post, online_resource)
-            status, body = "200 OK", pickle.dumps(answer, protocol=5)
+            head = pickle.dumps(dataclasses.replace(answer, body=b""), protocol=5)
+            status, chunks = "200 OK", [head, answer.body]  # the body sent as it is
+            headers.append((HEAD_LENGTH, str(len(head))))
         except sqlite3.Error as error:  # the index went away or broke during the request
             LOG.warning("product index unreadable: %s", error)
-            status, body = "503 Service Unavailable", \
-                b"the product index cannot be read; try again later"
+            status, chunks = "503 Service Unavailable", \
+                [b"the product index cannot be read; try again later"]
         except Exception:  # noqa: BLE001 — the gateway turns it into a clean 500
             LOG.exception("unhandled error drawing %s", items)
-            status, body = "500 Internal Server Error", b"see the render pool's log"
-        start_response(status, [("Content-Type", "application/octet-stream"),
-                                ("Content-Length", str(len(body)))])
-        return [body]
+            status, chunks = "500 Internal Server Error", [b"see the render pool's log"]
+        headers.append(("Content-Length", str(sum(len(c) for c in chunks))))
+        start_response(status, headers)
+        return chunks
 
 
 def create_app() -> RenderPool:
@@ -176,4 +190,5 @@ def spawn(workers: int, niceness: int = 0) -> Spawned:
     command = [sys.executable, "-m", "gunicorn", "-c",
                str(PROJECT_ROOT / "config" / "render.conf.py"), "--bind", f"unix:{path}",
                "--workers", str(workers), "services.ows.render_pool:create_app()"]
-    return Spawned(supervise.spawn(command, niceness, cwd=str(PROJECT_ROOT)), folder)
+    env = {**MALLOC, **os.environ}  # an operator's own values win
+    return Spawned(supervise.spawn(command, niceness, cwd=str(PROJECT_ROOT), env=env), folder)

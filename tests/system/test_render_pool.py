@@ -1,7 +1,8 @@
 """The render pool (services/ows/render_pool.py): maps are drawn in processes of their own,
 so a stuck or crashed render costs only its own request; its budget is enforced by killing
 it; revalidating a map the client holds needs no drawing; capabilities documents are cached
-per index version and still follow an ingest at once."""
+per index version and still follow an ingest at once; the tile-index connection each render
+process keeps follows an index file replaced."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import signal
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,31 @@ def test_a_dead_pool_is_started_again(pool_gateway):
         time.sleep(0.2)
     assert render_master(process.pid) != master
     wait_for_pool(url)
+
+
+def test_a_replaced_index_is_read_by_the_next_coverage(pool_gateway):
+    """The render process keeps MapServer's tile-index connection open between requests
+    (CLOSE_CONNECTION=DEFER); an index file replaced by another (a restore) is what the next
+    request reads, not the old file through the kept connection."""
+    from services.index import ProductIndex
+
+    url, settings, _ = pool_gateway
+    wait_for_pool(url)
+    date = ProductIndex(settings.index).dates(NDVI)[-1]
+    coverage = {"SERVICE": "WCS", "VERSION": "2.0.1", "REQUEST": "GetCoverage",
+                "COVERAGEID": "CGS_S2_NDVI", "FORMAT": "image/tiff", "SUBSET": f'time("{date}")'}
+    before = requests.get(f"{url}/wcs", params=coverage, timeout=60)
+    assert before.status_code == 200 and before.headers["Content-Type"] == "image/tiff"
+    assert requests.get(f"{url}/wcs", params=coverage, timeout=60).content == before.content
+    replacement = settings.index.with_name("restored.sqlite")
+    with closing(sqlite3.connect(settings.index)) as source, \
+            closing(sqlite3.connect(replacement)) as copy:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # not the old file's WAL beside it
+        copy.execute("DELETE FROM layer_sources WHERE layer = 'CGS_S2_NDVI' AND date = ?",
+                     (date,))
+        copy.commit()
+    os.replace(replacement, settings.index)
+    after = requests.get(f"{url}/wcs", params=coverage, timeout=60)
+    assert after.status_code < 500
+    assert after.content != before.content, "the coverage was drawn from the replaced index"
