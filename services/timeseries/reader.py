@@ -31,7 +31,7 @@ from rasterio.windows import Window
 
 from services.index.series import Source
 from services.timeseries.grid import Patch, Pixels, QueryGrid, transformer
-from services.timeseries.handles import DatasetPool
+from services.timeseries.handles import DatasetPool, read_window
 from services.timeseries.layers import SeriesLayer
 
 LOG = logging.getLogger("eoscope.timeseries")
@@ -286,7 +286,7 @@ class Reader:
                     inside = need & plan.covered
                     cut = plan.cut(inside)
                 if cut is not None:
-                    blocks.append((tag, cut, inside, dataset.read(band, window=cut.window)))
+                    blocks.append((tag, cut, inside, read_window(dataset, band, cut.window)))
         finally:
             self.pool.give_back(key, dataset)
         return blocks
