@@ -75,9 +75,13 @@ class DatasetPool:
             idle = self._idle.get(key)
             if not idle:
                 return None, stale
-            self._idle.move_to_end(key)
             self._count -= 1
-            return idle.pop(), stale
+            dataset = idle.pop()
+            if idle:
+                self._idle.move_to_end(key)
+            else:  # no empty list is kept: eviction takes the oldest entry's handles
+                del self._idle[key]
+            return dataset, stale
 
     def _give(self, key: Key, dataset: DatasetReader) -> list[DatasetReader]:
         """Keep ``dataset`` idle; return the handles to close."""

@@ -234,3 +234,16 @@ def test_read_window_gives_what_read_gives(tmp_path, dtype):
             got = read_window(dataset, 1, window)
             assert got.dtype == expected.dtype and got.shape == expected.shape
             assert got.tobytes() == expected.tobytes()
+
+
+def test_the_pool_evicts_past_a_file_whose_handles_are_all_lent(tmp_path):
+    paths = [write(tmp_path / f"{i}.tif", np.zeros((2, 2), dtype=np.uint8)) for i in range(3)]
+    pool = DatasetPool(1)
+    pool.give_back(*pool.lend(paths[0]))
+    held = pool.lend(paths[0])  # another request holds the only handle of file 0 ...
+    for path in paths[1:]:      # ... while others cycle through the pool
+        pool.give_back(*pool.lend(path))
+    pool.give_back(*held)
+    with pool.open(paths[0]) as dataset:
+        assert dataset.read(1).shape == (2, 2)
+    pool.close()
