@@ -85,14 +85,14 @@ class SeriesCatalog:
             "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
             "mask_collection": query.mask_collection, "mask_band": query.mask_band})
         outlines = shapely.from_wkb([row[6] for row in rows])
-        meets = shapely.intersects(area, outlines)
+        meets = shapely.intersects(area, outlines).tolist()
+        bounds = shapely.bounds(outlines).tolist()  # in one call: .bounds costs ~5 µs a row
         by_date: dict[str, list[Source]] = {}
         seen: set[tuple[str, str, str]] = set()
-        for (day, name, platform, time, tile, crs, _, path, mask_path), outline, meet in zip(
-                rows, outlines, meets, strict=True):
+        for (day, name, platform, time, tile, crs, _, path, mask_path), box, meet in zip(
+                rows, bounds, meets, strict=True):
             if (platform, time, tile) in seen or not meet:
                 continue
             seen.add((platform, time, tile))
-            by_date.setdefault(day, []).append(Source(name, crs, path, mask_path,
-                                                      outline.bounds))
+            by_date.setdefault(day, []).append(Source(name, crs, path, mask_path, tuple(box)))
         return by_date

@@ -11,13 +11,14 @@ import pytest
 import rasterio
 from pyproj import Transformer
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 from shapely.geometry import box
 
 from services.index.series import Source
 from services.registry import load
 from services.settings import PROJECT_ROOT
 from services.timeseries.grid import QueryGrid
-from services.timeseries.handles import DatasetPool
+from services.timeseries.handles import DatasetPool, read_window
 from services.timeseries.layers import LayerTable
 from services.timeseries.reader import Reader
 
@@ -56,16 +57,17 @@ class RecordingPool(DatasetPool):
 
 
 class Recorded:
-    """A dataset whose reads are recorded."""
+    """A dataset whose reads are recorded (``read_window`` reads through ``_read``)."""
 
     def __init__(self, windows, name, dataset):
         self.windows, self.name, self.dataset = windows, name, dataset
-        self.transform, self.height, self.width = dataset.transform, dataset.height, \
-            dataset.width
 
-    def read(self, band, window):
+    def __getattr__(self, name):  # transform, height, width, dtypes
+        return getattr(self.dataset, name)
+
+    def _read(self, indexes, out, window, dtype):
         self.windows.append((self.name, window))
-        return self.dataset.read(band, window=window)
+        return self.dataset._read(indexes, out, window, dtype)
 
 
 def pixels_of(shape):
@@ -219,3 +221,29 @@ def test_concurrent_reads_agree(tmp_path, size):
         results = list(executor.map(lambda _: reader.read(source, pixels_of(shape)), range(32)))
     expected = np.sort(data[:60, :60].ravel())
     assert all(np.array_equal(np.sort(r.values[0]), expected) for r in results)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "float32"])
+def test_read_window_gives_what_read_gives(tmp_path, dtype):
+    data = (np.arange(40 * 30) % 251).reshape(40, 30).astype(dtype)
+    path = write(tmp_path / "a.tif", data, nodata=0)
+    with rasterio.open(path) as dataset:
+        for window in (Window(0, 0, 30, 40), Window(3, 17, 1, 1), Window(5, 2, 20, 33),
+                       Window(25, 35, 10, 10)):  # the last one crosses the corner: read crops
+            expected = dataset.read(1, window=window)
+            got = read_window(dataset, 1, window)
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            assert got.tobytes() == expected.tobytes()
+
+
+def test_the_pool_evicts_past_a_file_whose_handles_are_all_lent(tmp_path):
+    paths = [write(tmp_path / f"{i}.tif", np.zeros((2, 2), dtype=np.uint8)) for i in range(3)]
+    pool = DatasetPool(1)
+    pool.give_back(*pool.lend(paths[0]))
+    held = pool.lend(paths[0])  # another request holds the only handle of file 0 ...
+    for path in paths[1:]:      # ... while others cycle through the pool
+        pool.give_back(*pool.lend(path))
+    pool.give_back(*held)
+    with pool.open(paths[0]) as dataset:
+        assert dataset.read(1).shape == (2, 2)
+    pool.close()
