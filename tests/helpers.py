@@ -13,8 +13,10 @@ import rasterio
 from lxml import etree
 from pyproj import Transformer
 
-from services.index import ProductIndex
-from services.registry import Registry
+from services.demo import DemoSpec, generate
+from services.index import ProductIndex, ingest
+from services.registry import Registry, load
+from services.settings import PROJECT_ROOT
 
 HERE = Path(__file__).parent
 MAPPROXY_SCHEMAS = Path(mapproxy.__file__).parent / "test" / "schemas"
@@ -155,3 +157,13 @@ def one_layer_per_source(registry: Registry) -> dict[str, str]:
         if len(layer.bands) == 1 and {"wms", "wcs"} <= set(layer.services):
             chosen.setdefault(collection.profile, name)
     return chosen
+
+
+def ingested(root: Path, spec: DemoSpec) -> tuple[Registry, ProductIndex]:
+    """``spec`` generated under ``root/archive`` and ingested with the project's layers into
+    ``root/index.sqlite`` (derived views in ``root/derived``): a service's own archive."""
+    generate(root / "archive", spec)
+    registry = load(PROJECT_ROOT / "layers")
+    index = ProductIndex(root / "index.sqlite")
+    ingest(root / "archive", registry, index, root / "derived")
+    return registry, index

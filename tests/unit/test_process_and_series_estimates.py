@@ -16,16 +16,17 @@ import rasterio
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from services.demo import DemoSpec, generate
-from services.index import ProductIndex, ingest
+from services.demo import DemoSpec
+from services.index import ProductIndex
 from services.index.search import ProductSearch
 from services.processing import catalog
 from services.processing.context import Context, Output
 from services.registry import load
-from services.settings import PROJECT_ROOT, Limits
+from services.settings import Limits
 from services.timeseries import TimeSeriesLimits, TimeSeriesService
 from services.timeseries.params import DateRange
 from services.timeseries.service import _summary
+from tests.helpers import ingested
 
 ALL_TIME = DateRange(date(1970, 1, 1), date(2099, 12, 31))
 OVERLAP = DemoSpec(seed=3, size_km=2.0, dates=3, start=date(2018, 5, 1), end=date(2018, 7, 31),
@@ -90,11 +91,7 @@ def test_time_series_estimate_leaves_out_what_no_product_covers(series):
 @pytest.fixture(scope="module")
 def overlapping(tmp_path_factory):
     """Two Sentinel-2 tiles that overlap (31UES and 31UFS): two products a date."""
-    root = tmp_path_factory.mktemp("overlap-estimates")
-    generate(root / "archive", OVERLAP)
-    registry = load(PROJECT_ROOT / "layers")
-    index = ProductIndex(root / "index.sqlite")
-    ingest(root / "archive", registry, index, root / "derived")
+    registry, index = ingested(tmp_path_factory.mktemp("overlap-estimates"), OVERLAP)
     service = TimeSeriesService(registry, index.path)
     yield service, index
     service.close()

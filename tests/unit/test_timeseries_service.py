@@ -16,11 +16,9 @@ from pyproj import Transformer
 from rasterio.transform import rowcol, xy
 from shapely.geometry import box, mapping
 
-from services.demo import DemoSpec, generate
-from services.index import ProductIndex, ingest
-from services.registry import load
-from services.settings import PROJECT_ROOT
+from services.demo import DemoSpec
 from services.timeseries import Request, TimeSeriesLimits, TimeSeriesService
+from tests.helpers import ingested
 
 SPEC = DemoSpec(seed=11, size_km=1.0, dates=3, start=date(2018, 7, 1), end=date(2018, 7, 31))
 TO_LONLAT = Transformer.from_crs("EPSG:32631", "EPSG:4326", always_xy=True)
@@ -29,12 +27,7 @@ ALL = {"startDate": "2018-01-01", "endDate": "2018-12-31"}
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ts-service")
-    generate(root / "archive", SPEC)
-    registry = load(PROJECT_ROOT / "layers")
-    index = ProductIndex(root / "index.sqlite")
-    ingest(root / "archive", registry, index, root / "derived")
-    return registry, index
+    return ingested(tmp_path_factory.mktemp("ts-service"), SPEC)
 
 
 @pytest.fixture(scope="module")
