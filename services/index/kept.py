@@ -37,6 +37,13 @@ class KeptReader:
             kept["key"] = key
         return kept["db"]
 
+    def identity(self) -> tuple[int, int]:
+        """The index file this thread's connection reads (device, inode): with the index's
+        version, what names a state of the index (a rebuilt index counts its versions
+        afresh)."""
+        self.connection()
+        return self._local.key[2], self._local.key[1]
+
     def forget(self) -> None:
         """Drop this thread's connection (after an error: the next call opens a new one)."""
         self._local.__dict__.clear()

@@ -74,6 +74,13 @@ class SeriesCatalog:
                                " products WHERE collection = ?", (collection,))
         return dates, None if bounds[0] is None else tuple(bounds)
 
+    def version(self) -> tuple[int, int, int]:
+        """What names the index's state now: its file and the version ingest counts; read
+        after :meth:`sources`, it vouches for the files they name
+        (:meth:`services.timeseries.handles.DatasetPool.lend`)."""
+        [(version,)] = self._query("SELECT value FROM meta WHERE key = 'version'", ())
+        return (*self._reader.identity(), version)
+
     def sources(self, query: SeriesQuery, start: date, end: date, area: BaseGeometry
                 ) -> dict[str, list[Source]]:
         """Date → the layer's products whose footprint meets ``area`` (lon/lat), in name

@@ -31,7 +31,7 @@ from rasterio.windows import Window
 
 from services.index.series import Source
 from services.timeseries.grid import Patch, Pixels, QueryGrid, transformer
-from services.timeseries.handles import DatasetPool, read_window
+from services.timeseries.handles import DatasetPool, Version, read_window
 from services.timeseries.layers import SeriesLayer
 
 LOG = logging.getLogger("eoscope.timeseries")
@@ -172,10 +172,12 @@ class DateValues:
 class Reader:
     """Reads dates for one request: the geometries' pixels are fixed, the products vary."""
 
-    def __init__(self, pool: DatasetPool, grid: QueryGrid, layer: SeriesLayer):
+    def __init__(self, pool: DatasetPool, grid: QueryGrid, layer: SeriesLayer,
+                 version: Version | None = None):
         self.pool = pool
         self.grid = grid
         self.layer = layer
+        self.version = version  # of the index the sources come from
         self._plans: dict[tuple, _Plan] = {}
         self._nonempty: dict[int, bool] = {}
 
@@ -277,7 +279,7 @@ class Reader:
         """For each (tag, patch, needed pixels or None for all of the patch's) that the file
         covers: the tag, the cut, which needed pixels it covers, and the block read."""
         blocks = []
-        key, dataset = self.pool.lend(path)
+        key, dataset = self.pool.lend(path, self.version)
         try:
             for tag, patch, need in wanted:
                 plan = self._plan(dataset, crs, patch)

@@ -62,12 +62,13 @@ LOG = logging.getLogger("eoscope.timeseries")
 
 @dataclass(frozen=True)
 class SeriesPlan:
-    """A request's pixels on the layer's grid, its products by date, and the pixels it may
-    read (:func:`services.timeseries.cost.pixels_read`)."""
+    """A request's pixels on the layer's grid, its products by date, the index version they
+    come from, and the pixels it may read (:func:`services.timeseries.cost.pixels_read`)."""
 
     grid: QueryGrid
     pixels: list[Pixels]
     by_date: dict[str, list[Source]]
+    version: tuple[int, int, int]
     estimate: int
 
 
@@ -160,8 +161,8 @@ class TimeSeriesService:
         query = SeriesQuery(layer.collection.id, layer.band.name,
                             mask.collection if mask else None, mask.band.name if mask else None)
         by_date = self.catalog.sources(query, span.start, span.end, shapely.union_all(shapes))
-        work = SeriesPlan(grid, pixels, by_date, cost.pixels_read(pixels, by_date,
-                                                                  mask is not None, grid))
+        work = SeriesPlan(grid, pixels, by_date, self.catalog.version(),
+                          cost.pixels_read(pixels, by_date, mask is not None, grid))
         self._check_cost(work)
         return work
 
@@ -172,7 +173,7 @@ class TimeSeriesService:
         work = self.plan(layer, shapes, span)
         pixels, by_date = work.pixels, work.by_date
         totals = [px.total for px in pixels]
-        reader = Reader(self.pool, work.grid, layer)
+        reader = Reader(self.pool, work.grid, layer, work.version)
 
         def dates(days: list[str]) -> list[DateResult]:
             reads = reader.read_dates([by_date[day] for day in days], pixels)

@@ -48,8 +48,8 @@ class RecordingPool(DatasetPool):
         super().__init__(0)
         self.windows: list[tuple[str, object]] = []
 
-    def lend(self, path):
-        key, dataset = super().lend(path)
+    def lend(self, path, version=None):
+        key, dataset = super().lend(path, version)
         return key, Recorded(self.windows, Path(path).name, dataset)
 
     def give_back(self, key, dataset):
@@ -193,6 +193,30 @@ def test_open_handles_are_reused_and_renewed_when_the_file_changes(tmp_path):
         assert renewed.read(1)[0, 0] == 2
     pool.close()
     assert renewed.closed
+
+
+def test_a_file_vouched_for_by_the_same_index_version_is_not_checked_again(tmp_path):
+    """Ingest replaces a product's files before it commits the version announcing them: a
+    caller naming the version its paths come from is lent the handle checked at that version,
+    and a file replaced since is opened afresh at the next version."""
+    path = write(tmp_path / "a.tif", np.full((4, 4), 1, dtype=np.uint8))
+    pool = DatasetPool(4)
+    with pool.open(path) as first:  # no version: checked
+        pass
+    write(tmp_path / "b.tif", np.full((4, 4), 2, dtype=np.uint8))
+    Path(tmp_path / "b.tif").replace(path)
+    key, dataset = pool.lend(path, (1, 7))  # checked at version 7: the new file
+    assert dataset is not first and dataset.read(1)[0, 0] == 2
+    pool.give_back(key, dataset)
+    write(tmp_path / "c.tif", np.full((4, 4), 3, dtype=np.uint8))
+    Path(tmp_path / "c.tif").replace(path)  # replaced, but version 7 not yet followed by 8
+    key, same = pool.lend(path, (1, 7))
+    assert same is dataset and same.read(1)[0, 0] == 2
+    pool.give_back(key, same)
+    key, renewed = pool.lend(path, (1, 8))
+    assert renewed is not dataset and dataset.closed and renewed.read(1)[0, 0] == 3
+    pool.give_back(key, renewed)
+    pool.close()
 
 
 def test_the_pool_keeps_at_most_its_size(tmp_path):

@@ -17,6 +17,7 @@ from rasterio.transform import rowcol, xy
 from shapely.geometry import box, mapping
 
 from services.demo import DemoSpec
+from services.index import ingest
 from services.timeseries import Request, TimeSeriesLimits, TimeSeriesService
 from tests.helpers import ingested
 
@@ -93,8 +94,8 @@ def test_an_unknown_layer_is_404_with_the_known_names(service):
 
 
 def test_the_scene_classification_masks_pixels_the_indicator_left_valid(archive, tmp_path):
-    """The demo's NDVI already has clouds as nodata: mark clear pixels cloudy in the SCL only,
-    and the service must drop them too."""
+    """The demo's NDVI already has clouds as nodata: mark clear pixels cloudy in the SCL only
+    (the product reprocessed and ingested again), and the service must drop them too."""
     registry, index = archive
     day = index.dates("TERRASCOPE_S2_NDVI_V2")[-1]
     [(_, _, scl_path)] = [f for f in index.files("TERRASCOPE_S2_TOC_V2", day) if f[1] == "SCL"]
@@ -110,6 +111,7 @@ def test_the_scene_classification_masks_pixels_the_indicator_left_valid(archive,
         profile.update(driver="GTiff")
         with rasterio.open(scl_path, "w", **profile) as dataset:
             dataset.write(scene, 1)
+        ingest(index.path.parent / "archive", registry, index, index.path.parent / "derived")
         after = json.loads(ask(service, "geometry", "CGS_S2_NDVI", {"startDate": day,
                                "endDate": day}, geometry)[2])["results"][0]["result"]
     finally:
