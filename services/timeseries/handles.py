@@ -68,6 +68,15 @@ class DatasetPool:
         if evicted:
             _close(evicted)
 
+    def discard(self, key: Key, dataset: DatasetReader) -> None:
+        """Close ``dataset`` instead of giving it back (a read from it failed): the next lend
+        of its path checks the file again, so a file repaired in place is read afresh."""
+        with self._lock:
+            current = self._current.get(key[0])
+            if current is not None and current[0] == key:
+                del self._current[key[0]]
+        dataset.close()
+
     def close(self) -> None:
         with self._lock:
             handles = [d for idle in self._idle.values() for d in idle]

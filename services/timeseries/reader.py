@@ -290,8 +290,10 @@ class Reader:
                     cut = plan.cut(inside)
                 if cut is not None:
                     blocks.append((tag, cut, inside, read_window(dataset, band, cut.window)))
-        finally:
-            self.pool.give_back(key, dataset)
+        except BaseException:
+            self.pool.discard(key, dataset)
+            raise
+        self.pool.give_back(key, dataset)
         return blocks
 
     def _plan(self, dataset: DatasetReader, crs: str, patch: Patch) -> _Plan:

@@ -179,6 +179,26 @@ def test_an_unreadable_product_is_logged_and_skipped(tmp_path, caplog):
     assert "gone not read" in caplog.text
 
 
+def test_a_file_whose_read_failed_is_read_afresh_once_repaired(tmp_path, caplog):
+    """A truncated file opens but its blocks cannot be read: the date is skipped and the handle
+    is not kept, so the file once repaired is read at the next request, even at the same
+    index version."""
+    path = write(tmp_path / "a.tif", np.full((4, 4), 30, dtype=np.uint8))
+    whole = Path(path).read_bytes()
+    Path(path).write_bytes(whole[:len(whole) - 20])
+    sources = [Source("a", "EPSG:32631", path, None)]
+    pool = DatasetPool(4)
+    shape = pixels_of(box(LEFT, TOP - 40, LEFT + 40, TOP))
+    with caplog.at_level(logging.WARNING, logger="eoscope.timeseries"):
+        broken = Reader(pool, GRID, LAYER, (1, 7)).read(sources, shape)
+    assert broken.values[0].size == 0 and "a not read" in caplog.text
+    (tmp_path / "copy.tif").write_bytes(whole)
+    (tmp_path / "copy.tif").replace(path)  # repaired (as rsync does), without an ingest
+    repaired = Reader(pool, GRID, LAYER, (1, 7)).read(sources, shape)
+    assert repaired.values[0].tolist() == [30] * 16
+    pool.close()
+
+
 def test_open_handles_are_reused_and_renewed_when_the_file_changes(tmp_path):
     path = write(tmp_path / "a.tif", np.full((4, 4), 1, dtype=np.uint8))
     pool = DatasetPool(4)
