@@ -50,15 +50,29 @@ class DatasetPool:
         :meth:`open` does, without a context manager's cost: a request lends ~150 handles).
         ``version``: the index version ``path`` was read from, read after it (None: always
         check the file)."""
+        lent = self._lend(path, version, True)
+        assert lent is not None
+        return lent
+
+    def lend_idle(self, path: str, version: Version | None = None
+                  ) -> tuple[Key, DatasetReader] | None:
+        """:meth:`lend`, or None where every handle of ``path`` is lent now (to another
+        request): rather than open a second one, the caller can come back to it later."""
+        return self._lend(path, version, False)
+
+    def _lend(self, path: str, version: Version | None, second: bool
+              ) -> tuple[Key, DatasetReader] | None:
         current = self._current.get(path)
         if version is not None and current is not None and current[1] == version:
             key = current[0]
         else:
             status = os.stat(path)
             key = (path, status.st_ino, status.st_size, status.st_mtime_ns)
-        dataset, stale = self._take(key, version)
+        dataset, stale, busy = self._take(key, version, second)
         if stale:
             _close(stale)
+        if busy:
+            return None
         if dataset is None:
             dataset = rasterio.open(path)
         return key, dataset
@@ -85,27 +99,33 @@ class DatasetPool:
             self._count = 0
         _close(handles)
 
-    def _take(self, key: Key, version: Version | None
-              ) -> tuple[DatasetReader | None, list[DatasetReader]]:
+    def _take(self, key: Key, version: Version | None, second: bool
+              ) -> tuple[DatasetReader | None, list[DatasetReader], bool]:
+        """An idle handle of ``key`` (or None: open one), the stale handles to close, and
+        whether the file is busy (known, no idle handle, and ``second`` False)."""
         if self.size <= 0:  # nothing kept: nothing to find, nor to remember
-            return None, []
+            return None, [], False
         with self._lock:
             stale = []
             previous = self._current.get(key[0])
             if previous is not None and previous[0] != key:
                 stale = self._idle.pop(previous[0], [])
                 self._count -= len(stale)
-            self._current[key[0]] = (key, version)
+                previous = None
             idle = self._idle.get(key)
             if not idle:
-                return None, stale
+                if previous is not None and not second:  # its handles are lent
+                    return None, stale, True
+                self._current[key[0]] = (key, version)
+                return None, stale, False
+            self._current[key[0]] = (key, version)
             self._count -= 1
             dataset = idle.pop()
             if idle:
                 self._idle.move_to_end(key)
             else:  # no empty list is kept: eviction takes the oldest entry's handles
                 del self._idle[key]
-            return dataset, stale
+            return dataset, stale, False
 
     def _give(self, key: Key, dataset: DatasetReader) -> list[DatasetReader]:
         """Keep ``dataset`` idle; return the handles to close."""
@@ -115,6 +135,8 @@ class DatasetPool:
             current = self._current.get(key[0])
             if current is None or current[0] != key:  # replaced while we read it
                 return [dataset]
+            if self._count >= self.size and key in self._idle:
+                return [dataset]  # full: a file's second idle handle is not kept
             self._idle.setdefault(key, []).append(dataset)
             self._idle.move_to_end(key)
             self._count += 1

@@ -52,8 +52,15 @@ class RecordingPool(DatasetPool):
         key, dataset = super().lend(path, version)
         return key, Recorded(self.windows, Path(path).name, dataset)
 
+    def lend_idle(self, path, version=None):
+        key, dataset = super().lend_idle(path, version)  # never busy: one thread
+        return key, Recorded(self.windows, Path(path).name, dataset)
+
     def give_back(self, key, dataset):
         super().give_back(key, dataset.dataset)
+
+    def discard(self, key, dataset):
+        super().discard(key, dataset.dataset)
 
 
 class Recorded:
@@ -236,6 +243,33 @@ def test_a_file_vouched_for_by_the_same_index_version_is_not_checked_again(tmp_p
     key, renewed = pool.lend(path, (1, 8))
     assert renewed is not dataset and dataset.closed and renewed.read(1)[0, 0] == 3
     pool.give_back(key, renewed)
+    pool.close()
+
+
+def test_a_file_lent_to_another_request_is_busy_and_not_opened_twice(tmp_path):
+    path = write(tmp_path / "a.tif", np.zeros((2, 2), dtype=np.uint8))
+    pool = DatasetPool(4)
+    key, held = pool.lend(path)  # another request holds the only handle
+    assert pool.lend_idle(path) is None
+    pool.give_back(key, held)
+    key, again = pool.lend_idle(path)
+    assert again is held
+    pool.give_back(key, again)
+    pool.close()
+
+
+def test_a_full_pool_keeps_no_second_handle_of_a_file(tmp_path):
+    """Concurrent requests open a second handle of a busy file; once the pool is full it is
+    closed when it comes back, so it does not push out another file's only handle."""
+    paths = [write(tmp_path / f"{i}.tif", np.zeros((2, 2), dtype=np.uint8)) for i in range(2)]
+    pool = DatasetPool(2)
+    pool.give_back(*pool.lend(paths[1]))
+    first, second = pool.lend(paths[0]), pool.lend(paths[0])  # two requests on file 0
+    pool.give_back(*first)
+    pool.give_back(*second)
+    assert second[1].closed and not first[1].closed
+    with pool.open(paths[1]) as kept:
+        assert not kept.closed
     pool.close()
 
 
