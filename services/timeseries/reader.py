@@ -14,8 +14,8 @@ product has valid pixels.
 A request reads many dates of the same products' grid, so where a patch's pixels fall in a
 product (its rows, columns and which of them it covers) is worked out once per request and
 georeferencing (:class:`_Plan`), not once per file; validity and the mask rule come from
-tables (:mod:`services.timeseries.tables`); and the dates are read in rounds, the files of a
-round back to back (:meth:`Reader.read_dates`).
+tables (:mod:`services.timeseries.tables`); and the dates are read in rounds, the windows
+of a round's files back to back (:meth:`Reader.read_dates`, :meth:`Reader._read_all`).
 """
 
 from __future__ import annotations
@@ -280,10 +280,11 @@ class Reader:
     def _read_all(self, jobs: list[tuple[str, str, int, list[Wanted]]]
                   ) -> list[list[Block] | Exception]:
         """Each (path, crs, band, wanted) job's blocks (:meth:`_read`), or the error that
-        left it out. The files no other request holds now are lent first and their windows
-        read back to back, each file given back after its reads (reads between the pool's
-        and the plans' Python cost ~20 % more); the others are read one by one after them,
-        when their holders have most likely given them back."""
+        left it out. The files no other request holds now are lent first and their cuts
+        worked out, then their windows are read back to back, each file given back after
+        its reads (a 1 km² polygon's request costs 10 % less than with the pool's and the
+        plans' Python between the reads); the files another request holds are read one by one
+        after them, when their holders have most likely given them back."""
         results: list[list[Block] | Exception | None] = [None] * len(jobs)
         held = []
         try:
@@ -295,14 +296,15 @@ class Reader:
                     continue
                 if lent is not None:
                     held.append((n, *lent, band, self._cuts(lent[1], crs, wanted)))
+            held.reverse()  # read in the jobs' order, each taken off the end once read
             while held:
-                n, key, dataset, band, cuts = held[0]
+                n, key, dataset, band, cuts = held[-1]
                 try:
                     results[n] = [(tag, cut, inside, read_window(dataset, band, cut.window))
                                   for tag, cut, inside in cuts]
                 except (RasterioError, OSError) as error:
                     results[n] = error
-                del held[0]
+                held.pop()
                 if isinstance(results[n], Exception):
                     self.pool.discard(key, dataset)
                 else:

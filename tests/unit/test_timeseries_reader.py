@@ -287,6 +287,21 @@ def test_the_pool_keeps_at_most_its_size(tmp_path):
     assert dataset.closed
 
 
+def test_a_file_another_request_holds_is_read_after_the_others(tmp_path):
+    busy = write(tmp_path / "busy.tif", np.full((4, 4), 30, dtype=np.uint8))
+    free = write(tmp_path / "free.tif", np.full((4, 4), 40, dtype=np.uint8))
+    pool = DatasetPool(8)
+    pool.give_back(*pool.lend(free))
+    held = pool.lend(busy)  # another request's
+    reader = Reader(pool, GRID, LAYER)
+    shape = pixels_of(box(LEFT, TOP - 40, LEFT + 40, TOP))
+    dated = [[Source("busy", "EPSG:32631", busy, None)], [Source("free", "EPSG:32631", free, None)]]
+    first, second = reader.read_dates(dated, shape)
+    assert first.values[0].tolist() == [30] * 16 and second.values[0].tolist() == [40] * 16
+    pool.give_back(*held)
+    pool.close()
+
+
 @pytest.mark.parametrize("size", [0, 8])
 def test_concurrent_reads_agree(tmp_path, size):
     from concurrent.futures import ThreadPoolExecutor
