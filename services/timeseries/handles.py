@@ -6,6 +6,12 @@ after use; at most ``size`` idle handles are kept, the least recently used close
 handle is keyed by the file's path, inode, size and modification time, so a file replaced
 or rewritten by a new ingest is opened afresh and the stale handles are closed.
 
+A thread asking for a file whose handles are all lent opens another (:meth:`DatasetPool.lend`)
+or is told the file is busy and comes back to it later (:meth:`DatasetPool.lend_idle`). When
+the pool is full, such a second handle is closed as it comes back rather than kept at the cost
+of another file's only one: concurrent requests on the same files would otherwise push each
+other's files out and reopen them, round after round.
+
 Checking a file (``os.stat``, ~8 µs among a request's ~150 files) is skipped when the caller
 vouches for the index version its paths come from and the file was checked at that version
 already: ingest replaces a product's files before it commits the version that announces them,
@@ -50,7 +56,7 @@ class DatasetPool:
         :meth:`open` does, without a context manager's cost: a request lends ~150 handles).
         ``version``: the index version ``path`` was read from, read after it (None: always
         check the file)."""
-        lent = self._lend(path, version, True)
+        lent = self._lend(path, version, open_another=True)
         assert lent is not None
         return lent
 
@@ -58,9 +64,9 @@ class DatasetPool:
                   ) -> tuple[Key, DatasetReader] | None:
         """:meth:`lend`, or None where every handle of ``path`` is lent now (to another
         request): rather than open a second one, the caller can come back to it later."""
-        return self._lend(path, version, False)
+        return self._lend(path, version, open_another=False)
 
-    def _lend(self, path: str, version: Version | None, second: bool
+    def _lend(self, path: str, version: Version | None, open_another: bool
               ) -> tuple[Key, DatasetReader] | None:
         current = self._current.get(path)
         if version is not None and current is not None and current[1] == version:
@@ -68,7 +74,7 @@ class DatasetPool:
         else:
             status = os.stat(path)
             key = (path, status.st_ino, status.st_size, status.st_mtime_ns)
-        dataset, stale, busy = self._take(key, version, second)
+        dataset, stale, busy = self._take(key, version, open_another)
         if stale:
             _close(stale)
         if busy:
@@ -99,10 +105,10 @@ class DatasetPool:
             self._count = 0
         _close(handles)
 
-    def _take(self, key: Key, version: Version | None, second: bool
+    def _take(self, key: Key, version: Version | None, open_another: bool
               ) -> tuple[DatasetReader | None, list[DatasetReader], bool]:
         """An idle handle of ``key`` (or None: open one), the stale handles to close, and
-        whether the file is busy (known, no idle handle, and ``second`` False)."""
+        whether the file is busy (known, no idle handle, and ``open_another`` False)."""
         if self.size <= 0:  # nothing kept: nothing to find, nor to remember
             return None, [], False
         with self._lock:
@@ -114,7 +120,7 @@ class DatasetPool:
                 previous = None
             idle = self._idle.get(key)
             if not idle:
-                if previous is not None and not second:  # its handles are lent
+                if previous is not None and not open_another:  # its handles are lent
                     return None, stale, True
                 self._current[key[0]] = (key, version)
                 return None, stale, False

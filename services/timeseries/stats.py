@@ -12,10 +12,10 @@ smallest value is the physical value of the k-th smallest DN, and numpy's median
 
 An unsigned 8-bit band (most of the archive) takes every statistic from one count of each DN:
 the order statistics from its running sum, the mean and the standard deviation from the 256
-physical values weighted by their counts (:func:`_from_counts`; 2.5 times faster than the
-float path on a 1 km² polygon). Those two are summed in another order than numpy's pairwise
-sum of the values, so they can differ from ``np.mean`` and ``np.std`` in the last bits, which
-the 12 significant digits answered (:func:`tidy`) drop.
+physical values weighted by their counts (:func:`_from_counts`; in a 1 km² polygon's request
+≈39 µs a date against 66 µs for the float path). Those two are summed in another order than
+numpy's pairwise sum of the values, so they can differ from ``np.mean`` and ``np.std`` in the
+last bits, which the 12 significant digits answered (:func:`tidy`) drop.
 """
 
 from __future__ import annotations
