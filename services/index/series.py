@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from services.index.kept import KeptReader
+from services.index.store import READ_VERSION
 
 _SOURCES = """
 SELECT p.date, p.name, p.platform, p.time, p.tile, p.crs, p.footprint, f.path,
@@ -78,7 +79,7 @@ class SeriesCatalog:
         """What names the index's state now: its file and the version ingest counts; read
         after :meth:`sources`, it vouches for the files they name
         (:meth:`services.timeseries.handles.DatasetPool.lend`)."""
-        [(version,)] = self._query("SELECT value FROM meta WHERE key = 'version'", ())
+        [(version,)] = self._query(READ_VERSION, ())
         return (*self._reader.identity(), version)
 
     def sources(self, query: SeriesQuery, start: date, end: date, area: BaseGeometry

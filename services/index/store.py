@@ -91,6 +91,8 @@ CREATE TABLE IF NOT EXISTS geometry_columns (
 CREATE TABLE IF NOT EXISTS spatial_ref_sys (
     srid INTEGER UNIQUE, auth_name TEXT, auth_srid INTEGER, srtext TEXT);
 """
+READ_VERSION = "SELECT value FROM meta WHERE key = 'version'"  # the index's version, now
+BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE key = 'version'"  # in each change
 # OGR reads layer_sources and layer_mosaics (and so the view layer_areas) as polygon layers
 # thanks to these rows (OGR's non-Spatialite layout).
 _OGR_REGISTRATIONS = (("layer_sources", "geom", 3, 2, 0, "WKB"),
@@ -165,7 +167,7 @@ class ProductIndex:
             with db:
                 for product, sources in items:
                     self._upsert(db, product, sources, ingested_at)
-                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+                db.execute(BUMP_VERSION)
         try:
             yield write
         finally:
@@ -179,7 +181,7 @@ class ProductIndex:
             removed = sum(db.execute("DELETE FROM products WHERE collection = ? AND name = ?",
                                      key).rowcount for key in keys)
             if removed:
-                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+                db.execute(BUMP_VERSION)
         return removed
 
     @staticmethod
@@ -219,7 +221,7 @@ class ProductIndex:
         under WAL each read sees the latest commit."""
         db = self._reader.connection()
         try:
-            return db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            return db.execute(READ_VERSION).fetchone()[0]
         except sqlite3.Error:
             self._reader.forget()
             raise
@@ -249,7 +251,7 @@ class ProductIndex:
         """(index version, layer → (its dates oldest first, its extent in the grid CRS)),
         read in one transaction so both agree."""
         with self._connect() as db:
-            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+            version = db.execute(READ_VERSION).fetchone()[0]
             dates: dict[str, list[str]] = {}
             for layer, day in db.execute("SELECT DISTINCT layer, date FROM layer_sources"
                                          " ORDER BY layer, date"):
@@ -293,12 +295,12 @@ class ProductIndex:
                        " location = excluded.location, srs = excluded.srs,"
                        " signature = excluded.signature, geom = excluded.geom",
                        (layer, date, location, srs, signature, geom))
-            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+            db.execute(BUMP_VERSION)
 
     def drop_mosaic(self, layer: str, date: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM layer_mosaics WHERE layer = ? AND date = ?", (layer, date))
-            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+            db.execute(BUMP_VERSION)
 
     def product_count(self) -> int:
         with self._connect() as db:
